@@ -1,0 +1,23 @@
+from django.urls import path, register_converter
+
+from postmortems import views
+
+
+class KeyConverter:
+    regex = "[A-Za-z0-9][A-Za-z0-9-]*"
+
+    def to_python(self, value):
+        return value.upper()
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(KeyConverter, "key")
+
+app_name = "postmortems"
+urlpatterns = [
+    path("", views.postmortem_list, name="list"),
+    path("postmortems/new/", views.postmortem_new, name="new"),
+    path("postmortems/<key:key>/", views.postmortem_detail, name="detail"),
+]

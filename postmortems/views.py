@@ -1,0 +1,83 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from postmortems import workflow
+from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
+from postmortems.models import Postmortem
+
+PAGE_SIZE = 25
+
+
+def get_postmortem_for_user(user, key, queryset=None) -> Postmortem:
+    """The one lookup: a document the user may see, or 404."""
+    queryset = queryset if queryset is not None else Postmortem.objects.all()
+    return get_object_or_404(queryset.visible_to(user), key=key)
+
+
+def postmortem_list(request):
+    form = PostmortemFilterForm(request.GET or None)
+    postmortems = (
+        Postmortem.objects.visible_to(request.user)
+        .with_is_mine(request.user)
+        .prefetch_related("authors")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        postmortems = postmortems.search_simple(data["q"])
+        if data["status"]:
+            postmortems = postmortems.filter(status=data["status"])
+        if data["severity"]:
+            postmortems = postmortems.filter(severity=data["severity"])
+        if data["mine"]:
+            postmortems = postmortems.filter(is_mine=True)
+    postmortems = postmortems.order_by("-is_mine", "-incident_date", "-created_at")
+    page = Paginator(postmortems, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "postmortems/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def postmortem_detail(request, key):
+    postmortem = get_postmortem_for_user(
+        request.user, key, Postmortem.objects.prefetch_related("authors")
+    )
+    return render(request, "postmortems/detail.html", {"postmortem": postmortem})
+
+
+def postmortem_new(request):
+    form = NewPostmortemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            postmortem = workflow.create_draft(by=request.user, **data)
+        except workflow.TransitionError as exc:
+            form.add_error("key", str(exc))
+        else:
+            messages.success(request, f"{postmortem.key} was created as a Draft.")
+            return redirect(postmortem)
+    return render(request, "postmortems/new.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse(
+            {"status": "error", "database": str(exc).splitlines()[0][:200]}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
