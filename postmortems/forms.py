@@ -1,8 +1,26 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from postmortems.models import Postmortem, Severity, severity_definitions
+from postmortems.fields import HttpsURLField, TagsField, UTCDateTimeField
+from postmortems.models import (
+    ActionItem,
+    ContributingFactor,
+    DetectionMethod,
+    FixType,
+    Lesson,
+    Postmortem,
+    Responder,
+    Severity,
+    SupportingLink,
+    TimelineEvent,
+    severity_definitions,
+)
+
+# Long enough for any honest section, short enough that a stray 200 KB paste is refused
+# with a message rather than stored.
+MAX_TEXT = 20_000
 
 
 class DateInput(forms.DateInput):
@@ -12,11 +30,26 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class NewPostmortemForm(forms.ModelForm):
+def markdown_area(rows=5):
+    return forms.Textarea(attrs={"rows": rows, "class": "markdown-input", "data-markdown": "1"})
+
+
+def people():
+    return User.objects.filter(is_active=True).order_by("display_name", "username")
+
+
+class SeverityHelpMixin:
+    def _add_severity_help(self):
+        self.fields["severity"].help_text = render_to_string(
+            "postmortems/_severity_definitions.html", {"definitions": severity_definitions()}
+        )
+
+
+class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
     """Start a Draft: just enough to name the incident; the guided editor does the rest."""
 
     authors = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True),
+        queryset=people(),
         required=False,
         help_text="Co-authors besides you (you are always an author).",
         widget=forms.SelectMultiple(attrs={"size": 6}),
@@ -25,10 +58,7 @@ class NewPostmortemForm(forms.ModelForm):
     class Meta:
         model = Postmortem
         fields = ["title", "incident_date", "severity", "key", "authors", "executive_summary"]
-        widgets = {
-            "incident_date": DateInput(),
-            "executive_summary": forms.Textarea(attrs={"rows": 4}),
-        }
+        widgets = {"incident_date": DateInput(), "executive_summary": markdown_area(4)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,14 +66,13 @@ class NewPostmortemForm(forms.ModelForm):
         self.fields["key"].widget.attrs["placeholder"] = (
             "INC-2026-0042 (leave empty for the next free key)"
         )
-        self.fields["severity"].help_text = render_to_string(
-            "postmortems/_severity_definitions.html", {"definitions": severity_definitions()}
-        )
+        limit_text(self.fields)
+        self._add_severity_help()
 
     def clean_key(self):
         key = self.cleaned_data.get("key", "").strip().upper()
         if key and Postmortem.objects.filter(key=key).exists():
-            raise forms.ValidationError(f"{key} is already used by another postmortem.")
+            raise ValidationError(f"{key} is already used by another postmortem.")
         return key
 
 
@@ -64,3 +93,352 @@ class PostmortemFilterForm(forms.Form):
         label="Only mine",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The guided editor: one form per section. Each carries the section's revision so that a save
+# over someone else's newer save is refused instead of overwriting it.
+
+
+class SectionForm(forms.ModelForm):
+    section_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    markdown_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, section_revision=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section_revision"].initial = section_revision
+        limit_text(self.fields)
+
+    def changed_values(self, saved):
+        """[(label, saved value, typed value)] where another save left something else."""
+        differences = []
+        for name, field in self.fields.items():
+            if name == "section_revision":
+                continue
+            typed = self.data.get(self.add_prefix(name), "")
+            mine = (
+                field.prepare_value(self.cleaned_data.get(name))
+                if name in self.cleaned_data
+                else typed
+            )
+            theirs = field.prepare_value(_model_value(saved, name))
+            if _comparable(mine) != _comparable(theirs):
+                differences.append((field.label, _display(theirs, field), name))
+        return differences
+
+
+def limit_text(fields):
+    """Every free-text box refuses more than MAX_TEXT characters, saying how many it got."""
+    for field in fields.values():
+        if isinstance(field, forms.CharField) and isinstance(field.widget, forms.Textarea):
+            field.validators.append(_max_text_validator)
+            # The server says how much is too much; a browser limit would cut a paste silently.
+            field.widget.attrs.pop("maxlength", None)
+
+
+def _max_text_validator(value):
+    if value and len(value) > MAX_TEXT:
+        raise ValidationError(
+            f"This is {len(value):,} characters; the limit is {MAX_TEXT:,}. "
+            "Link long logs or documents from Supporting information instead of pasting them."
+        )
+
+
+def _model_value(instance, name):
+    value = getattr(instance, name)
+    if hasattr(value, "all"):
+        items = list(value.all())
+        return [t.name for t in items] if name == "tags" else items
+    return value
+
+
+def _comparable(value):
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set):
+        return sorted(str(getattr(v, "pk", v)) for v in value)
+    return str(getattr(value, "pk", value)).strip().replace("\r\n", "\n")
+
+
+def _display(value, field):
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return ", ".join(str(v) for v in value) if value else "—"
+    if isinstance(field, forms.MultipleChoiceField):
+        labels = dict(field.choices)
+        return ", ".join(str(labels.get(v, v)) for v in value or []) or "—"
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value) or "—")
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+class OverviewForm(SeverityHelpMixin, SectionForm):
+    authors = forms.ModelMultipleChoiceField(
+        queryset=people(),
+        help_text="Everyone who writes this document. Any author may edit any section.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    tags = TagsField(
+        label="Services",
+        required=False,
+        help_text="Services and components involved, separated by commas: api, postgres.",
+    )
+
+    class Meta:
+        model = Postmortem
+        # `tags` is saved by the editing service from the typed names, not by save_m2m.
+        fields = ["title", "incident_date", "severity", "authors", "executive_summary"]
+        widgets = {"incident_date": DateInput(), "executive_summary": markdown_area(5)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+        self._add_severity_help()
+
+
+class ImpactForm(SectionForm):
+    outage_started_at = UTCDateTimeField(label="Outage start (UTC)", required=False)
+    outage_ended_at = UTCDateTimeField(label="Outage end (UTC)", required=False)
+
+    class Meta:
+        model = Postmortem
+        fields = [
+            "affected_users",
+            "affected_users_percent",
+            "affected_users_basis",
+            "regions",
+            "outage_started_at",
+            "outage_ended_at",
+            "degraded_minutes",
+            "degraded_description",
+            "revenue_impact",
+            "reputation_impact",
+            "slo_name",
+            "slo_target",
+            "slo_achieved",
+            "slo_window_days",
+            "error_budget_consumed_minutes",
+        ]
+        widgets = {"revenue_impact": markdown_area(2), "reputation_impact": markdown_area(3)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("outage_started_at", "outage_ended_at"):
+            self.fields[name].base_date = self.instance.incident_date
+
+    def clean_slo_target(self):
+        target = self.cleaned_data.get("slo_target")
+        if target is not None and not 0 < target < 100:
+            raise ValidationError(
+                "An SLO target is a percentage strictly between 0 and 100, e.g. 99.9."
+            )
+        return target
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("outage_started_at"), data.get("outage_ended_at")
+        if start and end and end < start:
+            self.add_error("outage_ended_at", "The outage cannot end before it started.")
+        if data.get("slo_target") is not None and not data.get("slo_window_days"):
+            self.add_error(
+                "slo_window_days",
+                "Give the SLO's window (e.g. 28 days) to compute the error budget.",
+            )
+        return data
+
+
+class RootCauseForm(SectionForm):
+    class Meta:
+        model = Postmortem
+        fields = [
+            "root_cause_summary",
+            "root_cause_component",
+            "root_cause_why",
+            "root_cause_underlying",
+            "root_cause_safeguards",
+        ]
+        widgets = {
+            "root_cause_component": markdown_area(3),
+            "root_cause_why": markdown_area(3),
+            "root_cause_underlying": markdown_area(6),
+            "root_cause_safeguards": markdown_area(4),
+        }
+
+
+class DetectionForm(SectionForm):
+    detection_methods = forms.MultipleChoiceField(
+        label="How was the incident detected?",
+        choices=DetectionMethod.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every way it was found.",
+    )
+
+    class Meta:
+        model = Postmortem
+        fields = ["detection_methods", "detection_description", "detection_notes"]
+        widgets = {"detection_description": markdown_area(2), "detection_notes": markdown_area(6)}
+
+
+class ResponseForm(SectionForm):
+    class Meta:
+        model = Postmortem
+        fields = ["response_actions", "went_well", "went_poorly"]
+        widgets = {
+            "response_actions": markdown_area(10),
+            "went_well": forms.Textarea(attrs={"rows": 5}),
+            "went_poorly": forms.Textarea(attrs={"rows": 5}),
+        }
+
+
+class ResolutionForm(SectionForm):
+    fix_type = forms.ChoiceField(
+        label="Permanent or temporary?",
+        choices=FixType.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Postmortem
+        fields = ["resolution_summary", "fix_type", "resolution_details", "verification"]
+        widgets = {"resolution_details": markdown_area(6), "verification": markdown_area(6)}
+
+
+class SupportingForm(SectionForm):
+    related_incidents = forms.ModelMultipleChoiceField(
+        queryset=Postmortem.objects.none(),
+        required=False,
+        help_text="Earlier incidents like this one.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = Postmortem
+        fields = ["related_incidents", "references"]
+        widgets = {"references": markdown_area(5)}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["related_incidents"].queryset = (
+            Postmortem.objects.visible_to(user)
+            .exclude(pk=self.instance.pk)
+            .order_by("-incident_date")
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Row forms: one row of a table in the document. `revision` guards edits of the same row.
+
+
+class RowForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, postmortem=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.postmortem = postmortem
+        if self.instance.pk:
+            self.fields["revision"].initial = self.instance.revision
+        limit_text(self.fields)
+
+
+class TimelineEventForm(RowForm):
+    occurred_at = UTCDateTimeField(label="Time (UTC)")
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["occurred_at", "milestone", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "milestone": "Mark the moments that give the figures: started, detected, acknowledged…"
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].base_date = (
+            self.postmortem.incident_date if self.postmortem else None
+        )
+        self.fields["milestone"].choices = [("", "—"), *TimelineEvent.Milestone.choices]
+
+
+class ContributingFactorForm(RowForm):
+    class Meta:
+        model = ContributingFactor
+        fields = ["description"]
+        labels = {"description": "Contributing factor"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"description": "What made this worse or prevented earlier detection?"}
+
+
+class ResponderForm(RowForm):
+    joined_at = UTCDateTimeField(label="Joined at (UTC)", required=False)
+
+    class Meta:
+        model = Responder
+        fields = ["role", "user", "name", "joined_at"]
+        labels = {"user": "Person", "name": "…or name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["joined_at"].base_date = (
+            self.postmortem.incident_date if self.postmortem else None
+        )
+        self.fields["user"].queryset = people()
+        self.fields["user"].empty_label = "— someone without an account —"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not (data.get("name") or "").strip():
+            self.add_error("name", "Pick a person or type a name.")
+        return data
+
+
+class ActionItemForm(RowForm):
+    class Meta:
+        model = ActionItem
+        fields = [
+            "category",
+            "action",
+            "owner",
+            "owner_name",
+            "due_date",
+            "priority",
+            "status",
+            "tracker_url",
+        ]
+        widgets = {"due_date": DateInput()}
+        labels = {"owner_name": "…or owner's name"}
+        field_classes = {"tracker_url": HttpsURLField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people()
+        self.fields["owner"].empty_label = "— someone without an account —"
+        self.fields["due_date"].error_messages["invalid"] = (
+            "Write the due date as YYYY-MM-DD, e.g. 2026-02-05."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner") and not (data.get("owner_name") or "").strip():
+            self.add_error(
+                "owner_name", "Every action item needs an owner: pick a person or type a name."
+            )
+        return data
+
+
+class LessonForm(RowForm):
+    class Meta:
+        model = Lesson
+        fields = ["category", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class SupportingLinkForm(RowForm):
+    class Meta:
+        model = SupportingLink
+        fields = ["kind", "title", "url"]
+        field_classes = {"url": HttpsURLField}

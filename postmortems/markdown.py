@@ -59,3 +59,11 @@ def render_markdown(text: str | None) -> SafeString:
         return mark_safe("")
     html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
     return mark_safe(_cleaner.clean(html))  # noqa: S308 — sanitized by the allowlist above
+
+
+def render_markdown_inline(text: str | None) -> SafeString:
+    """The same rendering for a table cell: a lone paragraph loses its <p> wrapper."""
+    html = str(render_markdown(text))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)  # noqa: S308 — only a wrapper removed from sanitized output

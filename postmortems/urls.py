@@ -20,4 +20,16 @@ urlpatterns = [
     path("", views.postmortem_list, name="list"),
     path("postmortems/new/", views.postmortem_new, name="new"),
     path("postmortems/<key:key>/", views.postmortem_detail, name="detail"),
+    path("postmortems/<key:key>/edit/<slug:section>/", views.edit_section, name="edit"),
+    path("postmortems/<key:key>/edit/<slug:section>/rows/", views.row_add, name="row-add"),
+    path(
+        "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/",
+        views.row_edit,
+        name="row-edit",
+    ),
+    path(
+        "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/delete/",
+        views.row_delete,
+        name="row-delete",
+    ),
 ]

@@ -19,6 +19,7 @@ SAMPLE_ARGS = {
     "uidb64": "MQ",
     "token": "set-password",
     "section": "overview",
+    "row_id": "1",
 }
 
 

@@ -1,6 +1,9 @@
+import datetime
+
 from django import template
 
-from postmortems.markdown import render_markdown
+from postmortems.markdown import render_markdown, render_markdown_inline
+from postmortems.metrics import format_duration
 
 register = template.Library()
 
@@ -8,3 +11,24 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return render_markdown(text)
+
+
+@register.filter
+def markdown_inline(text):
+    return render_markdown_inline(text)
+
+
+@register.filter
+def duration(value):
+    return format_duration(value)
+
+
+@register.simple_tag
+def utc_time(value, on_date=None):
+    """14:23 on the incident's own day, 2026-01-30 00:15 on any other; always UTC."""
+    if value is None:
+        return "—"
+    value = value.astimezone(datetime.UTC)
+    if on_date is not None and value.date() == on_date:
+        return value.strftime("%H:%M")
+    return value.strftime("%Y-%m-%d %H:%M")

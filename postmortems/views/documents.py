@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from postmortems import workflow
 from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
 from postmortems.models import Postmortem
+from postmortems.views.context import document_context
 
 PAGE_SIZE = 25
 
@@ -48,10 +49,8 @@ def postmortem_list(request):
 
 
 def postmortem_detail(request, key):
-    postmortem = get_postmortem_for_user(
-        request.user, key, Postmortem.objects.prefetch_related("authors")
-    )
-    return render(request, "postmortems/detail.html", {"postmortem": postmortem})
+    postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
+    return render(request, "postmortems/detail.html", document_context(postmortem, request.user))
 
 
 def postmortem_new(request):

@@ -1,0 +1,136 @@
+"""Saving the authors' edits without ever overwriting each other's work.
+
+Every save locks the document row, checks that the section (or table row) is still at the
+revision the author's form was opened at, writes, and bumps the revisions. A stale form is
+refused with ``EditConflict``; the view then shows what was saved meanwhile next to the
+author's own text.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from postmortems.models import Postmortem, Tag
+
+
+class EditRefused(Exception):
+    """The document cannot be edited by this person now; the message says why."""
+
+
+class EditConflict(Exception):
+    """Someone else saved the same section or row after this form was opened."""
+
+    def __init__(self, current, by: str = "", at: str = ""):
+        super().__init__("Someone else saved this meanwhile.")
+        self.current = current
+        self.by = by
+        self.at = at
+
+
+def can_edit(user, postmortem) -> bool:
+    """Any author may edit any section of a Draft (admins too, to help out)."""
+    if postmortem.status != Postmortem.Status.DRAFT:
+        return False
+    return user.is_superuser or any(a.pk == user.pk for a in postmortem.authors.all())
+
+
+def refusal(user, postmortem) -> str:
+    if postmortem.status != Postmortem.Status.DRAFT:
+        return f"{postmortem.key} is {postmortem.get_status_display()}: only a Draft can be edited."
+    return f"Only the authors of {postmortem.key} can edit it. Ask one of them to add you."
+
+
+def section_revision(postmortem, slug: str) -> int:
+    return int(postmortem.section_revisions.get(slug, {}).get("rev", 0))
+
+
+def _lock(postmortem, user) -> Postmortem:
+    locked = (
+        Postmortem.objects.select_for_update().prefetch_related("authors").get(pk=postmortem.pk)
+    )
+    if not can_edit(user, locked):
+        raise EditRefused(refusal(user, locked))
+    return locked
+
+
+def _stamp(locked, slug: str, user) -> None:
+    """Record the section's new revision and who saved it; bump the document's revision."""
+    revisions = dict(locked.section_revisions)
+    revisions[slug] = {
+        "rev": section_revision(locked, slug) + 1,
+        "by": user.name,
+        "at": timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    Postmortem.objects.filter(pk=locked.pk).update(
+        section_revisions=revisions, revision=F("revision") + 1, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def save_section(postmortem, slug: str, form, *, by) -> Postmortem:
+    """Save a section form if nobody saved the section since the form was opened."""
+    locked = _lock(postmortem, by)
+    expected = form.cleaned_data["section_revision"]
+    if section_revision(locked, slug) != expected:
+        info = locked.section_revisions.get(slug, {})
+        raise EditConflict(locked, by=info.get("by", ""), at=info.get("at", ""))
+    instance = form.save(commit=False)
+    fields = [name for name in form._meta.fields if not _is_many_to_many(instance, name)]
+    instance.save(update_fields=[*fields, "updated_at"])
+    form.save_m2m()
+    if "tags" in form.cleaned_data:
+        _save_tags(instance, form.cleaned_data["tags"])
+    _stamp(locked, slug, by)
+    return instance
+
+
+def _is_many_to_many(instance, name) -> bool:
+    return instance._meta.get_field(name).many_to_many
+
+
+def _save_tags(postmortem, names: list[str]) -> None:
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in names]
+    postmortem.tags.set(tags)
+
+
+@transaction.atomic
+def add_row(postmortem, form, *, by):
+    _lock(postmortem, by)
+    row = form.save(commit=False)
+    row.postmortem = postmortem
+    row.save()
+    _touch(postmortem)
+    return row
+
+
+@transaction.atomic
+def update_row(postmortem, form, *, by):
+    """Save an edited row unless someone else saved or deleted it since the form was opened."""
+    _lock(postmortem, by)
+    model = type(form.instance)
+    current = model.objects.filter(pk=form.instance.pk, postmortem=postmortem).first()
+    if current is None:
+        raise EditConflict(None)
+    expected = form.cleaned_data.get("revision")
+    if expected is not None and current.revision != expected:
+        raise EditConflict(current)
+    row = form.save(commit=False)
+    row.revision = current.revision + 1
+    row.save()
+    _touch(postmortem)
+    return row
+
+
+@transaction.atomic
+def delete_row(postmortem, row, *, by) -> None:
+    _lock(postmortem, by)
+    type(row).objects.filter(pk=row.pk, postmortem=postmortem).delete()
+    _touch(postmortem)
+
+
+def _touch(postmortem):
+    # Rows carry their own revisions; the document revision still moves so that signatures
+    # on the earlier content become stale.
+    Postmortem.objects.filter(pk=postmortem.pk).update(
+        revision=F("revision") + 1, updated_at=timezone.now()
+    )

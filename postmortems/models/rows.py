@@ -1,0 +1,202 @@
+"""The rows of the document's tables: timeline, factors, responders, action items, lessons, links."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from postmortems.models.document import Postmortem, http_url_validator
+
+
+class DocumentRow(models.Model):
+    """A row of one of the document's tables. `revision` guards concurrent edits of the row."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="+")
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TimelineEvent(DocumentRow):
+    class Milestone(models.TextChoices):
+        STARTED = "started", "Incident started"
+        DETECTED = "detected", "Detected (first alert or report)"
+        ALERTED = "alerted", "Responder paged"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged by a human"
+        MITIGATED = "mitigated", "Mitigated"
+        RESOLVED = "resolved", "Resolved"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="timeline")
+    occurred_at = models.DateTimeField("time (UTC)")
+    description = models.TextField(max_length=2000)
+    milestone = models.CharField(max_length=16, choices=Milestone, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["postmortem", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.occurred_at:%H:%M} {self.description[:60]}"
+
+
+class ContributingFactor(DocumentRow):
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="contributing_factors"
+    )
+    description = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.description[:60]
+
+
+class Responder(DocumentRow):
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="responders")
+    role = models.CharField(max_length=100, help_text="e.g. Incident Commander, SME - Database.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responded_to",
+        help_text="Pick a person who has an account…",
+    )
+    name = models.CharField(
+        max_length=150, blank=True, help_text="…or type the name of someone who has none."
+    )
+    joined_at = models.DateTimeField("joined at (UTC)", null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+
+    def __str__(self):
+        return f"{self.role}: {self.person_name}"
+
+    @property
+    def person_name(self) -> str:
+        return self.user.name if self.user_id else self.name
+
+
+CATEGORY_ORDER = ("prevent", "detection", "response", "process")
+
+
+class ActionItem(DocumentRow):
+    class Category(models.TextChoices):
+        PREVENT = "prevent", "Prevent Recurrence"
+        DETECTION = "detection", "Improve Detection"
+        RESPONSE = "response", "Improve Response"
+        PROCESS = "process", "Process Improvements"
+
+    class Priority(models.TextChoices):
+        P0 = "p0", "P0"
+        P1 = "p1", "P1"
+        P2 = "p2", "P2"
+        P3 = "p3", "P3"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In Progress"
+        DONE = "done", "Done"
+
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="action_items"
+    )
+    category = models.CharField(max_length=16, choices=Category, default=Category.PREVENT)
+    action = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    owner_name = models.CharField(
+        max_length=150, blank=True, help_text="An owner without an account, if no person is picked."
+    )
+    due_date = models.DateField(null=True, blank=True)
+    priority = models.CharField(max_length=2, choices=Priority, default=Priority.P1)
+    status = models.CharField(max_length=16, choices=Status, default=Status.OPEN, db_index=True)
+    tracker_url = models.URLField(
+        "tracker link",
+        max_length=500,
+        blank=True,
+        validators=[http_url_validator],
+        help_text="The ticket, e.g. https://jira.example.com/browse/OPS-12.",
+    )
+
+    class Meta:
+        # The template's order of the four tables, then as written.
+        ordering = [
+            models.Case(
+                *(
+                    models.When(category=value, then=index)
+                    for index, value in enumerate(CATEGORY_ORDER)
+                ),
+                default=len(CATEGORY_ORDER),
+            ),
+            "id",
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return self.action
+
+    @property
+    def owner_display(self) -> str:
+        return self.owner.name if self.owner_id else self.owner_name
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.now().date()
+        return bool(self.due_date and self.status != self.Status.DONE and self.due_date < today)
+
+
+class Lesson(DocumentRow):
+    class Category(models.TextChoices):
+        TECHNICAL = "technical", "Technical"
+        PROCESS = "process", "Process"
+        CULTURAL = "cultural", "Cultural"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="lessons")
+    category = models.CharField(max_length=16, choices=Category, default=Category.TECHNICAL)
+    text = models.TextField("lesson", max_length=2000)
+
+    class Meta:
+        ordering = [
+            models.Case(
+                models.When(category="technical", then=0),
+                models.When(category="process", then=1),
+                default=2,
+            ),
+            "id",
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class SupportingLink(DocumentRow):
+    class Kind(models.TextChoices):
+        DASHBOARD = "dashboard", "Metrics and graphs"
+        LOGS = "logs", "Logs and traces"
+        RUNBOOK = "runbook", "Runbooks and documentation"
+        OTHER = "other", "Other"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.DASHBOARD)
+    title = models.CharField(max_length=200, help_text="e.g. Error Rate Graph.")
+    url = models.URLField(
+        "link",
+        max_length=1000,
+        validators=[http_url_validator],
+        help_text="http:// or https:// only.",
+    )
+
+    class Meta:
+        ordering = ["kind", "id"]
+
+    def __str__(self):
+        return self.title
