@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 UTC = datetime.UTC
 
@@ -28,7 +29,6 @@ class UTCDateTimeField(forms.CharField):
     }
 
     def __init__(self, *, base_date: datetime.date | None = None, **kwargs):
-        kwargs.setdefault("max_length", 40)
         kwargs.setdefault("help_text", TIME_HELP)
         super().__init__(**kwargs)
         self.base_date = base_date
@@ -71,10 +71,6 @@ class UTCDateTimeField(forms.CharField):
 class TagsField(forms.CharField):
     """Services as a comma-separated list: ``api, postgres``. Cleans to a sorted list of slugs."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 500)
-        super().__init__(**kwargs)
-
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(v) for v in value)
@@ -82,6 +78,10 @@ class TagsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        if len(text) > 500:
+            raise ValidationError(
+                "That is too many services for one incident (500 characters at most)."
+            )
         names = []
         for raw in re.split(r"[,\n]", text):
             name = re.sub(r"[^a-z0-9_-]+", "-", raw.strip().lower()).strip("-")
@@ -95,7 +95,11 @@ class TagsField(forms.CharField):
 
 
 class HttpsURLField(forms.URLField):
-    """A link typed without a scheme (grafana.example.com/d/x) is taken as https://."""
+    """A web link: http or https only; typed without a scheme (grafana.example.com) → https://."""
+
+    message = "Enter a web link that starts with http:// or https://."
+    default_error_messages = {"invalid": message}
+    default_validators = [URLValidator(schemes=["http", "https"], message=message)]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")

@@ -5,7 +5,7 @@ import datetime
 import factory
 
 from accounts.models import User
-from postmortems.models import Postmortem, Severity
+from postmortems.models import ActionItem, Postmortem, Severity, TimelineEvent
 
 PASSWORD = "correct-horse-battery"
 
@@ -42,3 +42,27 @@ class PostmortemFactory(factory.django.DjangoModelFactory):
     def authors(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.authors.set(extracted)
+
+
+class TimelineEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEvent
+
+    postmortem = factory.SubFactory(PostmortemFactory)
+    occurred_at = factory.Sequence(
+        lambda n: (
+            datetime.datetime(2026, 1, 29, 14, 0, tzinfo=datetime.UTC)
+            + datetime.timedelta(seconds=10 * n)
+        )
+    )
+    description = factory.Sequence(lambda n: f"Event {n}")
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionItem
+
+    postmortem = factory.SubFactory(PostmortemFactory)
+    action = factory.Sequence(lambda n: f"Follow-up {n}")
+    owner_name = "Dana"
+    due_date = datetime.date(2026, 2, 5)

@@ -88,9 +88,11 @@ def _rows_context(section, postmortem, *, add_form=None, edit_form=None):
 def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None):
     """The htmx answer: the section's table and add form, fresh from the database."""
     postmortem = Postmortem.objects.with_document().get(pk=postmortem.pk)
-    context = {"postmortem": postmortem, "section": section}
+    context = document_context(postmortem, request.user)
+    context["section"] = section
     context.update(_rows_context(section, postmortem, add_form=add_form, edit_form=edit_form))
-    return render(request, "postmortems/editor/_rows.html", context)
+    # The sidebar's completeness and the computed figures change with the rows: swapped too.
+    return render(request, "postmortems/editor/_rows_response.html", context)
 
 
 @require_http_methods(["GET", "POST"])
