@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
 from postmortems.models import Postmortem
+from postmortems.sections import SECTIONS
 
 
 @pytest.mark.django_db
@@ -26,3 +29,32 @@ def test_demo_people_can_sign_in_only_with_debug_on(settings, client):
     settings.DEBUG = False
     call_command("seed_demo")
     assert not client.login(username="alice", password="demo")
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_the_whole_template_example():
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: rows are replaced, not duplicated
+    main = Postmortem.objects.get(key="INCIDENT-12345")
+    assert main.timeline.count() == 24
+    assert main.timeline.filter(milestone__gt="").count() == 6
+    assert main.contributing_factors.count() == 6
+    assert main.responders.count() == 4
+    assert main.action_items.count() == 16
+    assert {
+        c: main.action_items.filter(category=c).count()
+        for c in ("prevent", "detection", "response", "process")
+    } == {
+        "prevent": 7,
+        "detection": 3,
+        "response": 3,
+        "process": 3,
+    }
+    assert main.lessons.count() == 11
+    assert main.links.count() == 6
+    assert [p.key for p in main.related_incidents.all()] == ["INCIDENT-8901"]
+    assert main.slo_target == Decimal("99.9") and main.slo_window_days == 28
+    assert all(
+        section.completeness(Postmortem.objects.with_document().get(pk=main.pk)).complete
+        for section in SECTIONS
+    )
