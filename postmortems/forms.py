@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.template.loader import render_to_string
 
 from accounts.models import User
@@ -67,6 +68,7 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
             "INC-2026-0042 (leave empty for the next free key)"
         )
         limit_text(self.fields)
+        iso_dates(self.fields)
         self._add_severity_help()
 
     def clean_key(self):
@@ -109,6 +111,7 @@ class SectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["section_revision"].initial = section_revision
         limit_text(self.fields)
+        iso_dates(self.fields)
 
     def changed_values(self, saved):
         """[(label, saved value, typed value)] where another save left something else."""
@@ -129,20 +132,38 @@ class SectionForm(forms.ModelForm):
 
 
 def limit_text(fields):
-    """Every free-text box refuses more than MAX_TEXT characters, saying how many it got."""
+    """Every free-text box refuses too much text with one message saying how much it got.
+
+    The limit is the field's own (a 2,000-character table cell) or MAX_TEXT; the browser
+    gets no maxlength, which would cut a paste short without a word.
+    """
     for field in fields.values():
         if isinstance(field, forms.CharField) and isinstance(field.widget, forms.Textarea):
-            field.validators.append(_max_text_validator)
-            # The server says how much is too much; a browser limit would cut a paste silently.
+            limit = field.max_length or MAX_TEXT
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ]
+            field.validators.append(_text_limit(limit))
             field.widget.attrs.pop("maxlength", None)
 
 
-def _max_text_validator(value):
-    if value and len(value) > MAX_TEXT:
-        raise ValidationError(
-            f"This is {len(value):,} characters; the limit is {MAX_TEXT:,}. "
-            "Link long logs or documents from Supporting information instead of pasting them."
-        )
+def iso_dates(fields):
+    """Dates are YYYY-MM-DD only: 05/02/2026 is refused rather than read as 2 May (en-us)."""
+    for field in fields.values():
+        if isinstance(field, forms.DateField):
+            field.input_formats = ["%Y-%m-%d"]
+            field.error_messages["invalid"] = "Write the date as YYYY-MM-DD, e.g. 2026-02-05."
+
+
+def _text_limit(limit):
+    def validate(value):
+        if value and len(value) > limit:
+            raise ValidationError(
+                f"This is {len(value):,} characters; the limit is {limit:,}. "
+                "Link long logs or documents from Supporting information instead of pasting them."
+            )
+
+    return validate
 
 
 def _model_value(instance, name):
@@ -343,6 +364,7 @@ class RowForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["revision"].initial = self.instance.revision
         limit_text(self.fields)
+        iso_dates(self.fields)
 
 
 class TimelineEventForm(RowForm):
@@ -417,9 +439,6 @@ class ActionItemForm(RowForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people()
         self.fields["owner"].empty_label = "— someone without an account —"
-        self.fields["due_date"].error_messages["invalid"] = (
-            "Write the due date as YYYY-MM-DD, e.g. 2026-02-05."
-        )
 
     def clean(self):
         data = super().clean()
@@ -442,3 +461,62 @@ class SupportingLinkForm(RowForm):
         model = SupportingLink
         fields = ["kind", "title", "url"]
         field_classes = {"url": HttpsURLField}
+
+
+# ---------------------------------------------------------------------------------------------
+# Review and sign-off.
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Your own password: a signature is a deliberate act, and only yours.",
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Optional: anything you want on the record with your signature.",
+    )
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label="What should change?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_TEXT,
+        help_text="The authors get this by email; the document goes back to Draft.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Kept in the activity log. The Final version stays readable.",
+    )
+
+
+class CommentForm(forms.Form):
+    section = forms.SlugField(widget=forms.HiddenInput)
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=10_000,
+        help_text="Markdown. Comments never change the document or its signatures.",
+    )
+
+
+class ApprovalForm(forms.Form):
+    role = forms.CharField(max_length=100)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Person")
+    required = forms.BooleanField(
+        required=False, initial=True, help_text="Final waits for every required signature."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people()
+        self.fields["assignee"].empty_label = "— unassigned —"

@@ -3,6 +3,16 @@ import pytest
 from tests.factories import PASSWORD, PostmortemFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Every test person gets a password; a fast hasher keeps the suite fast.
+
+    Production keeps Django's default (PBKDF2); what is tested here is who may sign, not
+    the strength of the hash.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def password():
     return PASSWORD

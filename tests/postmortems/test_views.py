@@ -141,7 +141,7 @@ class TestNew:
         )
         body = response.content.decode()
         assert response.status_code == 200
-        assert "Enter a valid date" in body
+        assert "Write the date as YYYY-MM-DD" in body
         assert 'value="Checkout down"' in body
         assert "Long summary I typed" in body
         assert not Postmortem.objects.exists()
