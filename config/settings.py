@@ -181,6 +181,8 @@ LOGGING = {
 }
 
 # Product settings.
+# Where people reach the app, for links in emails.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Days from Final to the scheduled review of the action items (the template's "30 days").
 POSTMORTEM_REVIEW_AFTER_DAYS = envint("POSTMORTEM_REVIEW_AFTER_DAYS", 30)
 # Prefix of generated document keys: INC-2026-0042.

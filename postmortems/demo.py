@@ -5,16 +5,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from postmortems import workflow
+from postmortems.content import canonical_content, content_hash
 from postmortems.models import (
     ActionItem,
+    Activity,
+    Approval,
+    Comment,
     ContributingFactor,
     FixType,
     Lesson,
     Postmortem,
     Responder,
     Severity,
+    Snapshot,
     SupportingLink,
     Tag,
     TimelineEvent,
@@ -91,22 +98,122 @@ def seed_demo() -> dict[str, User]:
         title="Database slowness",
         incident_date=datetime.date(2025, 11, 12),
         severity=Severity.SEV3,
-        status=Postmortem.Status.FINAL,
         executive_summary=INCIDENT_8901_SUMMARY,
         **INCIDENT_8901_FIELDS,
     )
     _fill_incident_8901(related, people)
     main.related_incidents.set([related])
+
+    _sign_off(main, people, signed=("alice", "carol", "erin", "victor"))
+    _sign_off(
+        related,
+        people,
+        slots=[("Author", "carol"), ("Reviewer (Eng Lead)", "erin")],
+        signed=("carol", "erin"),
+    )
+
+    waiting = _document(
+        "INCIDENT-12401",
+        people["bob"],
+        [people["bob"]],
+        title="Checkout latency after cache eviction",
+        incident_date=datetime.date(2026, 3, 4),
+        severity=Severity.SEV3,
+        executive_summary=INCIDENT_12401_SUMMARY,
+        **INCIDENT_12401_FIELDS,
+    )
+    _fill_incident_12401(waiting, people)
+    _sign_off(
+        waiting,
+        people,
+        slots=[
+            ("Author", "bob"),
+            ("Reviewer (SRE Lead)", "carol"),
+            ("Approver (VP Eng)", "victor"),
+        ],
+        signed=("bob",),
+    )
     return people
+
+
+TEMPLATE_SLOTS = [
+    ("Author", "alice"),
+    ("Reviewer (SRE Lead)", "carol"),
+    ("Reviewer (Eng Lead)", "erin"),
+    ("Approver (VP Eng)", "victor"),
+]
+
+
+def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS) -> None:
+    """Put the document through review as its people would: submitted, signed, maybe Final."""
+    author = people[slots[0][1]]
+    Approval.objects.bulk_create(
+        Approval(
+            postmortem=pm,
+            role=role,
+            is_author_slot=(position == 0),
+            assignee=people[username],
+            position=position,
+        )
+        for position, (role, username) in enumerate(slots)
+    )
+    Activity.objects.create(
+        postmortem=pm, actor=author, verb=Activity.Verb.CREATED, to_status="draft"
+    )
+    Activity.objects.create(
+        postmortem=pm,
+        actor=author,
+        verb=Activity.Verb.SUBMITTED,
+        from_status="draft",
+        to_status="in_review",
+    )
+    Postmortem.objects.filter(pk=pm.pk).update(status=Postmortem.Status.IN_REVIEW)
+    pm = Postmortem.objects.with_document().get(pk=pm.pk)
+    content = canonical_content(pm)
+    digest = content_hash(content)
+    for approval in pm.approvals.all():
+        if approval.assignee.username in signed:
+            approval.decision = Approval.Decision.APPROVED
+            approval.signed_at = timezone.now()
+            approval.content_hash = digest
+            approval.signed_revision = pm.revision
+            approval.save()
+            Activity.objects.create(
+                postmortem=pm,
+                actor=approval.assignee,
+                verb=Activity.Verb.SIGNED,
+                detail=f"as {approval.role} (SHA-256 {digest[:12]}…)",
+            )
+    if all(a.is_current(pm) for a in pm.approvals.all() if a.required):
+        # The same step the last real signature takes: snapshot, next review date, Final.
+        workflow.finalize_signed(pm, by=people[signed[-1]], content=content, notify=False)
 
 
 def _document(key, creator, authors, **fields) -> Postmortem:
     """Create or reset a demo document: its fields as given, its tables emptied for refilling."""
     postmortem, _ = Postmortem.objects.update_or_create(
-        key=key, defaults={"created_by": creator, "section_revisions": {}, **fields}
+        key=key,
+        defaults={
+            "created_by": creator,
+            "section_revisions": {},
+            "status": Postmortem.Status.DRAFT,
+            "version": 1,
+            **fields,
+        },
     )
     postmortem.authors.set(authors)
-    for model in (TimelineEvent, ContributingFactor, Responder, ActionItem, Lesson, SupportingLink):
+    for model in (
+        TimelineEvent,
+        ContributingFactor,
+        Responder,
+        ActionItem,
+        Lesson,
+        SupportingLink,
+        Approval,
+        Comment,
+        Activity,
+        Snapshot,
+    ):
         model.objects.filter(postmortem=postmortem).delete()
     return postmortem
 
@@ -467,7 +574,6 @@ INCIDENT_8901_FIELDS = {
     "resolution_summary": "Recreated the index concurrently",
     "fix_type": FixType.PERMANENT,
     "verification": "P95 latency back under 300 ms; sequential scans on `orders` stopped.",
-    "next_review_date": datetime.date(2025, 12, 19),
 }
 
 INCIDENT_8901_TIMELINE = [
@@ -478,3 +584,81 @@ INCIDENT_8901_TIMELINE = [
     ("09:31", "Index recreated concurrently", T.MITIGATED),
     ("09:40", "Latency back to normal; incident resolved", T.RESOLVED),
 ]
+
+INCIDENT_12401_SUMMARY = (
+    "On 2026-03-04 checkout requests slowed to a P95 of 4 s for 25 minutes after a cache "
+    "eviction storm; 6% of checkouts timed out. Raising the cache memory limit and warming the "
+    "cache restored normal latency."
+)
+
+INCIDENT_12401_FIELDS = {
+    "affected_users": 900,
+    "affected_users_percent": Decimal("6"),
+    "affected_users_basis": "checkouts",
+    "regions": "eu-west-1",
+    "revenue_impact": "About $800 in abandoned checkouts",
+    "slo_name": "Checkout Latency",
+    "slo_target": Decimal("99.5"),
+    "slo_window_days": 30,
+    "error_budget_consumed_minutes": Decimal("25"),
+    "root_cause_summary": "Cache evictions after the memory limit was lowered",
+    "root_cause_component": "The checkout session cache (Redis).",
+    "root_cause_why": "Its memory limit was lowered from 8 GB to 4 GB in a cost review.",
+    "root_cause_underlying": "The working set at peak is 5.5 GB, so hot keys were evicted.",
+    "root_cause_safeguards": "No alert on the eviction rate; the change was not load-tested.",
+    "detection_methods": ["monitoring"],
+    "detection_description": "Alert “CheckoutLatencyHigh”.",
+    "response_actions": "1. Raised the cache limit back to 8 GB\n2. Warmed the cache from the database",
+    "went_well": "The alert fired within two minutes",
+    "went_poorly": "The cost change had no owner on call",
+    "resolution_summary": "Cache memory limit restored to 8 GB",
+    "fix_type": FixType.TEMPORARY,
+    "verification": "P95 back under 400 ms; evictions at zero.",
+}
+
+
+def _fill_incident_12401(pm: Postmortem, people) -> None:
+    day = pm.incident_date
+    pm.tags.set([Tag.objects.get_or_create(name=name)[0] for name in ("checkout", "redis")])
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            postmortem=pm, occurred_at=_at(day, hhmm), description=text, milestone=milestone
+        )
+        for hhmm, text, milestone in [
+            ("10:02", "Evictions start on the session cache", T.STARTED),
+            ("10:04", 'Alert: "CheckoutLatencyHigh" fires', T.DETECTED),
+            ("10:05", "Bob paged", T.ALERTED),
+            ("10:07", "Bob acknowledges", T.ACKNOWLEDGED),
+            ("10:20", "Cache limit raised to 8 GB", T.MITIGATED),
+            ("10:27", "Latency back to normal", T.RESOLVED),
+        ]
+    )
+    ContributingFactor.objects.create(postmortem=pm, description="No eviction-rate alert")
+    Responder.objects.create(
+        postmortem=pm, role="On-Call Engineer", user=people["bob"], joined_at=_at(day, "10:07")
+    )
+    ActionItem.objects.create(
+        postmortem=pm,
+        category=ActionItem.Category.DETECTION,
+        action="Alert on cache eviction rate",
+        owner=people["bob"],
+        due_date=datetime.date(2026, 3, 18),
+        priority=ActionItem.Priority.P1,
+        status=ActionItem.Status.IN_PROGRESS,
+    )
+    ActionItem.objects.create(
+        postmortem=pm,
+        category=ActionItem.Category.PREVENT,
+        action="Load-test cache limit changes before rollout",
+        owner=people["carol"],
+        due_date=datetime.date(2026, 3, 25),
+        priority=ActionItem.Priority.P1,
+    )
+    Lesson.objects.create(
+        postmortem=pm,
+        category=Lesson.Category.TECHNICAL,
+        text="Size caches by the peak working set.",
+    )
+    Lesson.objects.create(
+        postmortem=pm, category=Lesson.Category.PROCESS, text="Cost changes need a capacity review."
+    )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from postmortems.models import Postmortem, Tag
+from postmortems.models import Activity, Postmortem, Tag
 
 
 class EditRefused(Exception):
@@ -81,6 +81,7 @@ def save_section(postmortem, slug: str, form, *, by) -> Postmortem:
     if "tags" in form.cleaned_data:
         _save_tags(instance, form.cleaned_data["tags"])
     _stamp(locked, slug, by)
+    _log_edit(locked, slug, by, "saved the section")
     return instance
 
 
@@ -94,17 +95,18 @@ def _save_tags(postmortem, names: list[str]) -> None:
 
 
 @transaction.atomic
-def add_row(postmortem, form, *, by):
+def add_row(postmortem, slug: str, form, *, by):
     _lock(postmortem, by)
     row = form.save(commit=False)
     row.postmortem = postmortem
     row.save()
     _touch(postmortem)
+    _log_edit(postmortem, slug, by, f"added: {row}")
     return row
 
 
 @transaction.atomic
-def update_row(postmortem, form, *, by):
+def update_row(postmortem, slug: str, form, *, by):
     """Save an edited row unless someone else saved or deleted it since the form was opened."""
     _lock(postmortem, by)
     model = type(form.instance)
@@ -118,14 +120,16 @@ def update_row(postmortem, form, *, by):
     row.revision = current.revision + 1
     row.save()
     _touch(postmortem)
+    _log_edit(postmortem, slug, by, f"changed: {row}")
     return row
 
 
 @transaction.atomic
-def delete_row(postmortem, row, *, by) -> None:
+def delete_row(postmortem, slug: str, row, *, by) -> None:
     _lock(postmortem, by)
     type(row).objects.filter(pk=row.pk, postmortem=postmortem).delete()
     _touch(postmortem)
+    _log_edit(postmortem, slug, by, f"removed: {row}")
 
 
 def _touch(postmortem):
@@ -133,4 +137,14 @@ def _touch(postmortem):
     # on the earlier content become stale.
     Postmortem.objects.filter(pk=postmortem.pk).update(
         revision=F("revision") + 1, updated_at=timezone.now()
+    )
+
+
+def _log_edit(postmortem, slug, user, detail):
+    Activity.objects.create(
+        postmortem=postmortem,
+        actor=user,
+        verb=Activity.Verb.EDITED,
+        section=slug,
+        detail=detail[:300],
     )

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from postmortems import views
+from postmortems.views import review
 
 
 class KeyConverter:
@@ -21,6 +22,20 @@ urlpatterns = [
     path("postmortems/new/", views.postmortem_new, name="new"),
     path("postmortems/<key:key>/", views.postmortem_detail, name="detail"),
     path("postmortems/<key:key>/edit/<slug:section>/", views.edit_section, name="edit"),
+    path("postmortems/<key:key>/submit/", review.submit, name="submit"),
+    path("postmortems/<key:key>/withdraw/", review.withdraw, name="withdraw"),
+    path("postmortems/<key:key>/request-changes/", review.request_changes, name="request-changes"),
+    path("postmortems/<key:key>/reopen/", review.reopen, name="reopen"),
+    path("postmortems/<key:key>/approvals/", review.approvals, name="approvals"),
+    path("postmortems/<key:key>/approvals/<int:approval_id>/sign/", review.sign, name="sign"),
+    path("postmortems/<key:key>/comments/", review.comment_add, name="comment-add"),
+    path(
+        "postmortems/<key:key>/comments/<int:comment_id>/resolve/",
+        review.comment_resolve,
+        name="comment-resolve",
+    ),
+    path("postmortems/<key:key>/versions/<int:version>/", review.snapshot, name="snapshot"),
+    path("review/", review.review_queue, name="review"),
     path("postmortems/<key:key>/edit/<slug:section>/rows/", views.row_add, name="row-add"),
     path(
         "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/",

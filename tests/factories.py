@@ -66,3 +66,63 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     action = factory.Sequence(lambda n: f"Follow-up {n}")
     owner_name = "Dana"
     due_date = datetime.date(2026, 2, 5)
+
+
+def ready_for_review(*, authors, slots, key="INC-2026-0100"):
+    """A Draft with every required section complete and the approval slots given.
+
+    `slots` is a list of (role, person, is_author_slot).
+    """
+    from decimal import Decimal
+
+    from postmortems.models import Approval, ContributingFactor, Lesson, Responder
+
+    postmortem = PostmortemFactory(
+        key=key,
+        authors=authors,
+        executive_summary="The API was down for 47 minutes.",
+        affected_users=1200,
+        regions="Global",
+        reputation_impact="18 complaints",
+        slo_name="API Availability",
+        slo_target=Decimal("99.9"),
+        slo_window_days=28,
+        root_cause_component="The pool.",
+        root_cause_why="Three times the queries.",
+        root_cause_underlying="No headroom.",
+        root_cause_safeguards="Load tests too small.",
+        detection_methods=["monitoring"],
+        detection_description="Alert",
+        response_actions="Raised the pool size",
+        went_well="Fast alert",
+        went_poorly="Rollback failed",
+        resolution_summary="Pool 100 → 500",
+        fix_type="permanent",
+        verification="Error rate normal",
+    )
+    base = datetime.datetime(2026, 1, 29, 14, 23, tzinfo=datetime.UTC)
+    for minutes, milestone in [
+        (0, "started"),
+        (1, "detected"),
+        (5, "acknowledged"),
+        (47, "resolved"),
+    ]:
+        TimelineEventFactory(
+            postmortem=postmortem,
+            occurred_at=base + datetime.timedelta(minutes=minutes),
+            milestone=milestone,
+        )
+    ContributingFactor.objects.create(postmortem=postmortem, description="Unannounced email")
+    Responder.objects.create(postmortem=postmortem, role="On-call", name="Alice")
+    ActionItemFactory(postmortem=postmortem, category="prevent")
+    Lesson.objects.create(postmortem=postmortem, category="technical", text="Size pools by QPS")
+    Lesson.objects.create(postmortem=postmortem, category="process", text="Tell SRE first")
+    for position, (role, person, is_author_slot) in enumerate(slots):
+        Approval.objects.create(
+            postmortem=postmortem,
+            role=role,
+            assignee=person,
+            is_author_slot=is_author_slot,
+            position=position,
+        )
+    return postmortem

@@ -20,6 +20,9 @@ SAMPLE_ARGS = {
     "token": "set-password",
     "section": "overview",
     "row_id": "1",
+    "approval_id": "1",
+    "comment_id": "1",
+    "version": "1",
 }
 
 

@@ -12,6 +12,13 @@ from postmortems.models.document import (
     severity_definitions,
     severity_help_text,
 )
+from postmortems.models.review import (
+    DEFAULT_APPROVAL_SLOTS,
+    Activity,
+    Approval,
+    Comment,
+    Snapshot,
+)
 from postmortems.models.rows import (
     ActionItem,
     ContributingFactor,
@@ -23,6 +30,11 @@ from postmortems.models.rows import (
 )
 
 __all__ = [
+    "DEFAULT_APPROVAL_SLOTS",
+    "Activity",
+    "Approval",
+    "Comment",
+    "Snapshot",
     "KEY_RE",
     "SEVERITY_DEFINITIONS",
     "ActionItem",

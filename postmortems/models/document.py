@@ -102,9 +102,12 @@ class PostmortemQuerySet(models.QuerySet):
 
     def with_document(self):
         """Everything the read view and the editor show, in a fixed number of queries."""
+        from postmortems.models.review import Approval, Comment
         from postmortems.models.rows import ActionItem, Responder
 
         return self.prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.select_related("assignee")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author", "resolved_by")),
             "authors",
             "tags",
             "timeline",

@@ -2,7 +2,7 @@ import datetime
 
 from django import template
 
-from postmortems.markdown import render_markdown, render_markdown_inline
+from postmortems.markdown import frozen_html, render_markdown, render_markdown_inline
 from postmortems.metrics import format_duration
 
 register = template.Library()
@@ -32,3 +32,8 @@ def utc_time(value, on_date=None):
     if on_date is not None and value.date() == on_date:
         return value.strftime("%H:%M")
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter(name="frozen_html")
+def frozen_html_filter(html):
+    return frozen_html(html)

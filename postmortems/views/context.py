@@ -26,6 +26,34 @@ def _grouped(rows, field, choices):
     return [(label, by_value.get(value, [])) for value, label in choices]
 
 
+SECTION_TEMPLATES = [
+    ("overview", "postmortems/sections/_overview.html"),
+    ("impact", "postmortems/sections/_impact.html"),
+    ("timeline", "postmortems/sections/_timeline.html"),
+    ("root-cause", "postmortems/sections/_root_cause.html"),
+    ("detection", "postmortems/sections/_detection.html"),
+    ("response", "postmortems/sections/_response.html"),
+    ("resolution", "postmortems/sections/_resolution.html"),
+    ("action-items", "postmortems/sections/_action_items.html"),
+    ("lessons", "postmortems/sections/_lessons.html"),
+    ("supporting", "postmortems/sections/_supporting.html"),
+]
+
+
+def _threads(postmortem):
+    """{section: [(thread, [replies…])…]} from the prefetched comments."""
+    comments = list(postmortem.comments.all())
+    replies = {}
+    for comment in comments:
+        if comment.parent_id:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    threads = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            threads.setdefault(comment.section, []).append((comment, replies.get(comment.pk, [])))
+    return threads
+
+
 def document_context(postmortem, user) -> dict:
     events = list(postmortem.timeline.all())
     figures = metrics.response_figures(events)
@@ -34,7 +62,21 @@ def document_context(postmortem, user) -> dict:
     action_items = list(postmortem.action_items.all())
     for item in action_items:
         item.overdue = item.is_overdue(today)
+    threads = _threads(postmortem)
+    approvals = list(postmortem.approvals.all())
+    for approval in approvals:
+        approval.current = approval.is_current(postmortem)
     return {
+        "document_sections": [
+            (
+                slug,
+                template,
+                threads.get(slug, []),
+                sum(1 for thread, _ in threads.get(slug, []) if not thread.is_resolved),
+            )
+            for slug, template in SECTION_TEMPLATES
+        ],
+        "approvals": approvals,
         "postmortem": postmortem,
         "events": events,
         "figures": figures,
@@ -50,5 +92,26 @@ def document_context(postmortem, user) -> dict:
         "sections": SECTIONS,
         "detection_choices": DetectionMethod.choices,
         "severity_definitions": severity_definitions(),
-        "can_edit": editing.can_edit(user, postmortem),
+        "can_edit": user is not None and editing.can_edit(user, postmortem),
+    }
+
+
+def workflow_context(postmortem, user) -> dict:
+    """Who may do what in the review panel; the server checks again in `workflow`."""
+    from postmortems import workflow
+
+    approvals = list(postmortem.approvals.all())
+    required = [a for a in approvals if a.required]
+    mine = [a for a in approvals if a.assignee_id == user.pk]
+    is_author = workflow.is_author(user, postmortem)
+    return {
+        "is_author": is_author,
+        "is_reviewer": any(not a.is_author_slot for a in mine),
+        "can_comment": is_author or bool(mine) or user.is_superuser,
+        "my_unsigned": [a for a in mine if not a.is_current(postmortem)],
+        "signed_count": sum(1 for a in required if a.is_current(postmortem)),
+        "required_count": len(required),
+        "missing_for_review": workflow.missing_for_review(postmortem)
+        if postmortem.status == postmortem.Status.DRAFT
+        else [],
     }

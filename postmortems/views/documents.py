@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from postmortems import workflow
 from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
 from postmortems.models import Postmortem
-from postmortems.views.context import document_context
+from postmortems.views.context import document_context, workflow_context
 
 PAGE_SIZE = 25
 
@@ -48,9 +48,24 @@ def postmortem_list(request):
     )
 
 
+ACTIVITY_SHOWN = 50
+
+
 def postmortem_detail(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
-    return render(request, "postmortems/detail.html", document_context(postmortem, request.user))
+    context = document_context(postmortem, request.user)
+    context.update(workflow_context(postmortem, request.user))
+    activity = list(
+        postmortem.activity.select_related("actor").order_by("-created_at", "-id")[
+            : ACTIVITY_SHOWN + 1
+        ]
+    )
+    context["activity"] = activity[:ACTIVITY_SHOWN]
+    context["activity_more"] = len(activity) > ACTIVITY_SHOWN
+    context["snapshots"] = list(
+        postmortem.snapshots.only("version", "finalized_at", "postmortem_id")
+    )
+    return render(request, "postmortems/detail.html", context)
 
 
 def postmortem_new(request):

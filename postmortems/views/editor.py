@@ -179,7 +179,7 @@ def row_add(request, key, section):
     if not form.is_valid():
         return _row_errors(request, section, postmortem, add_form=form)
     try:
-        editing.add_row(postmortem, form, by=request.user)
+        editing.add_row(postmortem, section.slug, form, by=request.user)
     except editing.EditRefused as exc:
         raise PermissionDenied(str(exc)) from exc
     return _after_row_change(request, section, postmortem, f"The {section.rows.noun} was added.")
@@ -199,7 +199,7 @@ def row_edit(request, key, section, row_id):
     if not form.is_valid():
         return _row_errors(request, section, postmortem, edit_form=form)
     try:
-        editing.update_row(postmortem, form, by=request.user)
+        editing.update_row(postmortem, section.slug, form, by=request.user)
     except editing.EditRefused as exc:
         raise PermissionDenied(str(exc)) from exc
     except editing.EditConflict as exc:
@@ -228,7 +228,7 @@ def row_delete(request, key, section, row_id):
     section, postmortem = _load(request, key, section)
     row = _find_row(section, postmortem, row_id)
     try:
-        editing.delete_row(postmortem, row, by=request.user)
+        editing.delete_row(postmortem, section.slug, row, by=request.user)
     except editing.EditRefused as exc:
         raise PermissionDenied(str(exc)) from exc
     return _after_row_change(request, section, postmortem, f"The {section.rows.noun} was removed.")

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from postmortems.content import document_hash
 from postmortems.models import Postmortem
 from postmortems.sections import SECTIONS
 
@@ -14,11 +15,32 @@ def test_seed_demo_is_idempotent(settings):
     call_command("seed_demo", stdout=None)
     first = (User.objects.count(), Postmortem.objects.count())
     call_command("seed_demo")
-    assert (User.objects.count(), Postmortem.objects.count()) == first == (6, 2)
+    assert (User.objects.count(), Postmortem.objects.count()) == first == (6, 3)
     main = Postmortem.objects.get(key="INCIDENT-12345")
     assert "47 minutes" in main.executive_summary
     assert {a.username for a in main.authors.all()} == {"alice", "bob"}
+    assert main.status == Postmortem.Status.FINAL
     assert Postmortem.objects.get(key="INCIDENT-8901").status == Postmortem.Status.FINAL
+    assert Postmortem.objects.get(key="INCIDENT-12401").status == Postmortem.Status.IN_REVIEW
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_whole_review_flow():
+    call_command("seed_demo")
+    main = Postmortem.objects.with_document().get(key="INCIDENT-12345")
+    signed = [(a.role, a.assignee.username) for a in main.approvals.all() if a.is_current(main)]
+    assert signed == [
+        ("Author", "alice"),
+        ("Reviewer (SRE Lead)", "carol"),
+        ("Reviewer (Eng Lead)", "erin"),
+        ("Approver (VP Eng)", "victor"),
+    ]
+    assert {a.content_hash for a in main.approvals.all()} == {document_hash(main)}
+    assert main.snapshots.get().version == 1
+    assert main.next_review_date is not None
+    waiting = Postmortem.objects.get(key="INCIDENT-12401")
+    unsigned = [a.assignee.username for a in waiting.approvals.all() if not a.is_signed]
+    assert unsigned == ["carol", "victor"]
 
 
 @pytest.mark.django_db

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         else:
             seed_demo()
             self.stdout.write(
-                self.style.SUCCESS("Demo data is in place: INCIDENT-12345 and INCIDENT-8901.")
+                self.style.SUCCESS(
+                    "Demo data is in place: INCIDENT-12345 and INCIDENT-8901 (Final), INCIDENT-12401 (Under Review)."
+                )
             )
         if settings.DEBUG:
             names = ", ".join(username for username, *_ in PEOPLE)

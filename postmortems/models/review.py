@@ -1,0 +1,164 @@
+"""Review and sign-off: approval slots and signatures, comment threads, the activity log."""
+
+from django.conf import settings
+from django.db import models
+
+from postmortems.models.document import Postmortem
+
+# The template's approvals table; every new document starts with these slots.
+DEFAULT_APPROVAL_SLOTS = (
+    ("Author", True),
+    ("Reviewer (SRE Lead)", False),
+    ("Reviewer (Eng Lead)", False),
+    ("Approver (VP Eng)", False),
+)
+
+
+class Approval(models.Model):
+    """One row of the approvals table: a role, the person assigned to it, their signature."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="approvals")
+    role = models.CharField(max_length=100, help_text="e.g. Reviewer (SRE Lead).")
+    # The author's own slot; every other slot is an independent review and no author may hold it.
+    is_author_slot = models.BooleanField(default=False)
+    required = models.BooleanField(
+        default=True,
+        help_text="The document becomes Final only when every required slot is signed.",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approvals",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    decision = models.CharField(max_length=16, choices=Decision, blank=True)
+    comment = models.TextField(blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the canonical document content the signer saw, and its revision number.
+    content_hash = models.CharField(max_length=64, blank=True)
+    signed_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.role}: {self.assignee or 'unassigned'}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    def is_current(self, postmortem=None) -> bool:
+        """Signed on the document's present content (a later edit makes a signature stale)."""
+        postmortem = postmortem or self.postmortem
+        return self.is_signed and self.signed_revision == postmortem.revision
+
+    def clear_signature(self):
+        self.decision = ""
+        self.comment = ""
+        self.signed_at = None
+        self.content_hash = ""
+        self.signed_revision = None
+
+
+class Comment(models.Model):
+    """A review comment on one section; replies hang off the first comment of a thread."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="comments")
+    section = models.SlugField(max_length=32)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="postmortem_comments"
+    )
+    body = models.TextField(max_length=10_000)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["postmortem", "section"])]
+
+    def __str__(self):
+        return self.body[:60]
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class Activity(models.Model):
+    """Append-only: who did what to a document, and when. Never updated, never deleted."""
+
+    class Verb(models.TextChoices):
+        CREATED = "created", "created the draft"
+        EDITED = "edited", "edited"
+        SUBMITTED = "submitted", "submitted for review"
+        WITHDRAWN = "withdrawn", "withdrew from review"
+        CHANGES_REQUESTED = "changes_requested", "requested changes"
+        SIGNED = "signed", "signed"
+        FINALIZED = "finalized", "finalized"
+        REOPENED = "reopened", "reopened"
+        APPROVALS_CHANGED = "approvals_changed", "changed the approvals"
+        COMMENTED = "commented", "commented"
+        RESOLVED_COMMENT = "resolved_comment", "resolved a comment thread"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verb = models.CharField(max_length=24, choices=Verb)
+    section = models.CharField(max_length=32, blank=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activity"
+
+    def __str__(self):
+        return f"{self.actor} {self.get_verb_display()} {self.postmortem.key}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Activity entries are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Snapshot(models.Model):
+    """A Final version, frozen: readable after the document is reopened and changed."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    # The read view as it was rendered at Final (every user text sanitized when rendered).
+    html = models.TextField()
+    finalized_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "version"], name="one_snapshot_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.postmortem.key} v{self.version}.0"

@@ -1,0 +1,71 @@
+"""Emails about the review, sent only once the transaction that caused them has committed."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+def _send(subject, template, recipients, context):
+    addresses = sorted({u.email for u in recipients if u is not None and u.email})
+    if not addresses:
+        return
+    context = {**context, "site_url": settings.SITE_URL}
+    body = render_to_string(template, context)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    transaction.on_commit(lambda: _deliver(messages))
+
+
+def _deliver(messages):
+    # The transition has committed; a mail server that is down must not turn it into an error.
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:
+        logger.exception("Could not send %d notification email(s)", len(messages))
+
+
+def _approvers(postmortem):
+    return [a.assignee for a in postmortem.approvals.all() if a.assignee_id]
+
+
+def review_requested(postmortem, *, by):
+    waiting = [
+        a.assignee for a in postmortem.approvals.all() if a.assignee_id and a.assignee_id != by.pk
+    ]
+    _send(
+        f"[{postmortem.key}] Review requested: {postmortem.title}",
+        "postmortems/email/review_requested.txt",
+        waiting,
+        {"postmortem": postmortem, "by": by},
+    )
+
+
+def changes_requested(postmortem, *, by, comment):
+    _send(
+        f"[{postmortem.key}] Changes requested by {by.name}",
+        "postmortems/email/changes_requested.txt",
+        postmortem.authors.all(),
+        {"postmortem": postmortem, "by": by, "comment": comment},
+    )
+
+
+def signed(postmortem, approval):
+    _send(
+        f"[{postmortem.key}] Signed by {approval.assignee.name} as {approval.role}",
+        "postmortems/email/signed.txt",
+        [a for a in postmortem.authors.all() if a.pk != approval.assignee_id],
+        {"postmortem": postmortem, "approval": approval},
+    )
+
+
+def finalized(postmortem):
+    _send(
+        f"[{postmortem.key}] Final: {postmortem.title}",
+        "postmortems/email/finalized.txt",
+        [*postmortem.authors.all(), *_approvers(postmortem)],
+        {"postmortem": postmortem},
+    )

@@ -1,0 +1,293 @@
+"""Review and sign-off: submit, withdraw, request changes, sign, reopen; approvals; comments."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from postmortems import workflow
+from postmortems.forms import (
+    ApprovalForm,
+    CommentForm,
+    ReopenForm,
+    RequestChangesForm,
+    SignForm,
+)
+from postmortems.models import Activity, Approval, Comment, Postmortem, Snapshot
+from postmortems.sections import BY_SLUG
+from postmortems.views.documents import get_postmortem_for_user
+
+
+def _refused(request, postmortem, error, anchor="workflow"):
+    messages.error(request, str(error))
+    return redirect(f"{postmortem.get_absolute_url()}#{anchor}")
+
+
+@require_POST
+def submit(request, key):
+    postmortem = get_postmortem_for_user(request.user, key)
+    try:
+        workflow.submit_for_review(postmortem, by=request.user)
+    except workflow.TransitionError as error:
+        return _refused(request, postmortem, error)
+    messages.success(request, f"{postmortem.key} is Under Review; the reviewers were emailed.")
+    return redirect(postmortem)
+
+
+@require_POST
+def withdraw(request, key):
+    postmortem = get_postmortem_for_user(request.user, key)
+    try:
+        workflow.withdraw(postmortem, by=request.user)
+    except workflow.TransitionError as error:
+        return _refused(request, postmortem, error)
+    messages.success(request, f"{postmortem.key} is a Draft again.")
+    return redirect(postmortem)
+
+
+@require_POST
+def request_changes(request, key):
+    postmortem = get_postmortem_for_user(request.user, key)
+    form = RequestChangesForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, postmortem, "Say what should change: the comment is required.")
+    try:
+        workflow.request_changes(postmortem, by=request.user, comment=form.cleaned_data["comment"])
+    except workflow.TransitionError as error:
+        return _refused(request, postmortem, error)
+    messages.success(
+        request, "Changes requested: the document is a Draft again and the authors were emailed."
+    )
+    return redirect(postmortem)
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request, key, approval_id):
+    postmortem = get_postmortem_for_user(request.user, key)
+    approval = get_object_or_404(
+        Approval.objects.select_related("assignee"), pk=approval_id, postmortem=postmortem
+    )
+    if approval.assignee_id != request.user.pk:
+        raise PermissionDenied(f"Only the person assigned as {approval.role} can sign that slot.")
+    form = SignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.sign(
+                approval,
+                by=request.user,
+                password=form.cleaned_data["password"],
+                comment=form.cleaned_data["comment"],
+            )
+        except workflow.TransitionError as error:
+            form.add_error("password" if "password" in str(error) else None, str(error))
+        else:
+            postmortem.refresh_from_db()
+            if postmortem.status == Postmortem.Status.FINAL:
+                messages.success(
+                    request, f"Signed. That was the last signature: {postmortem.key} is Final."
+                )
+            else:
+                messages.success(request, f"Signed as {approval.role}.")
+            return redirect(f"{postmortem.get_absolute_url()}#approvals")
+    return render(
+        request,
+        "postmortems/sign.html",
+        {"postmortem": postmortem, "approval": approval, "form": form},
+    )
+
+
+@require_POST
+def reopen(request, key):
+    postmortem = get_postmortem_for_user(request.user, key)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, postmortem, "Give a reason for reopening.")
+    try:
+        workflow.reopen(postmortem, by=request.user, reason=form.cleaned_data["reason"])
+    except workflow.TransitionError as error:
+        return _refused(request, postmortem, error)
+    messages.success(
+        request,
+        f"{postmortem.key} is a Draft again (version {postmortem.version + 1}.0). "
+        f"Version {postmortem.version}.0 stays readable.",
+    )
+    return redirect(postmortem)
+
+
+@require_http_methods(["GET", "POST"])
+def approvals(request, key):
+    """Who signs this document: the template's slots, editable by the authors while Draft."""
+    postmortem = get_postmortem_for_user(
+        request.user, key, Postmortem.objects.prefetch_related("authors", "approvals__assignee")
+    )
+    add_form = ApprovalForm(prefix="new")
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                approval = get_object_or_404(
+                    Approval, pk=request.POST["remove"], postmortem=postmortem
+                )
+                workflow.remove_approval(approval, by=request.user)
+                messages.success(request, f"Removed {approval.role}.")
+                return redirect("postmortems:approvals", postmortem.key)
+            if "update" in request.POST:
+                approval = get_object_or_404(
+                    Approval, pk=request.POST["update"], postmortem=postmortem
+                )
+                form = ApprovalForm(request.POST, prefix=f"a{approval.pk}")
+                if form.is_valid():
+                    workflow.update_approval(approval, by=request.user, **form.cleaned_data)
+                    messages.success(request, f"Saved {form.cleaned_data['role']}.")
+                    return redirect("postmortems:approvals", postmortem.key)
+                messages.error(
+                    request,
+                    "Nothing was saved: "
+                    + "; ".join(e for errs in form.errors.values() for e in errs),
+                )
+            else:
+                add_form = ApprovalForm(request.POST, prefix="new")
+                if add_form.is_valid():
+                    workflow.add_approval(postmortem, by=request.user, **add_form.cleaned_data)
+                    messages.success(request, f"Added {add_form.cleaned_data['role']}.")
+                    return redirect("postmortems:approvals", postmortem.key)
+        except workflow.TransitionError as error:
+            messages.error(request, str(error))
+    rows = [
+        (
+            approval,
+            ApprovalForm(
+                prefix=f"a{approval.pk}",
+                initial={
+                    "role": approval.role,
+                    "assignee": approval.assignee,
+                    "required": approval.required,
+                },
+            ),
+        )
+        for approval in postmortem.approvals.all()
+    ]
+    return render(
+        request,
+        "postmortems/approvals.html",
+        {
+            "postmortem": postmortem,
+            "rows": rows,
+            "add_form": add_form,
+            "can_change": postmortem.status == Postmortem.Status.DRAFT
+            and (workflow.is_author(request.user, postmortem) or request.user.is_superuser),
+        },
+    )
+
+
+def can_comment(user, postmortem) -> bool:
+    return (
+        workflow.is_author(user, postmortem)
+        or bool(workflow.assigned_approvals(user, postmortem))
+        or user.is_superuser
+    )
+
+
+@require_POST
+def comment_add(request, key):
+    postmortem = get_postmortem_for_user(
+        request.user, key, Postmortem.objects.prefetch_related("authors", "approvals")
+    )
+    if not can_comment(request.user, postmortem):
+        raise PermissionDenied(
+            "Only the authors and the assigned reviewers comment on this document."
+        )
+    form = CommentForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["section"] not in BY_SLUG:
+        messages.error(request, "The comment was empty or too long; nothing was posted.")
+        return redirect(postmortem)
+    data = form.cleaned_data
+    parent = None
+    if data.get("parent"):
+        parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem, parent=None)
+    comment = Comment.objects.create(
+        postmortem=postmortem,
+        section=parent.section if parent else data["section"],
+        parent=parent,
+        author=request.user,
+        body=data["body"],
+    )
+    Activity.objects.create(
+        postmortem=postmortem,
+        actor=request.user,
+        verb=Activity.Verb.COMMENTED,
+        section=comment.section,
+        detail=comment.body[:200],
+    )
+    return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_POST
+def comment_resolve(request, key, comment_id):
+    postmortem = get_postmortem_for_user(
+        request.user, key, Postmortem.objects.prefetch_related("authors", "approvals")
+    )
+    thread = get_object_or_404(Comment, pk=comment_id, postmortem=postmortem, parent=None)
+    if not (can_comment(request.user, postmortem)):
+        raise PermissionDenied("Only the authors and the assigned reviewers resolve comments.")
+    reopen_thread = thread.is_resolved
+    thread.resolved_at = None if reopen_thread else timezone.now()
+    thread.resolved_by = None if reopen_thread else request.user
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    Activity.objects.create(
+        postmortem=postmortem,
+        actor=request.user,
+        verb=Activity.Verb.RESOLVED_COMMENT if not reopen_thread else Activity.Verb.COMMENTED,
+        section=thread.section,
+        detail=("reopened: " if reopen_thread else "") + thread.body[:200],
+    )
+    return redirect(f"{postmortem.get_absolute_url()}#comment-{thread.pk}")
+
+
+def snapshot(request, key, version):
+    postmortem = get_postmortem_for_user(request.user, key)
+    frozen = get_object_or_404(Snapshot, postmortem=postmortem, version=version)
+    return render(
+        request, "postmortems/snapshot.html", {"postmortem": postmortem, "snapshot": frozen}
+    )
+
+
+def review_queue(request):
+    """What is waiting for me: signatures, documents sent back to me, my drafts."""
+    user = request.user
+    visible = Postmortem.objects.visible_to(user).prefetch_related("authors", "approvals__assignee")
+    mine_to_sign = Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user).filter(
+        Q(signed_at__isnull=True) | ~Q(signed_revision=OuterRef("revision"))
+    )
+    waiting = visible.filter(status=Postmortem.Status.IN_REVIEW).filter(Exists(mine_to_sign))
+    last_changes = Activity.objects.filter(
+        postmortem=OuterRef("pk"), verb=Activity.Verb.CHANGES_REQUESTED
+    ).order_by("-created_at")
+    returned = (
+        visible.filter(status=Postmortem.Status.DRAFT, authors=user)
+        .filter(Exists(last_changes))
+        .exclude(
+            Exists(
+                Activity.objects.filter(
+                    postmortem=OuterRef("pk"),
+                    verb=Activity.Verb.SUBMITTED,
+                    created_at__gt=last_changes.values("created_at")[:1],
+                )
+            )
+        )
+    )
+    drafts = visible.filter(status=Postmortem.Status.DRAFT, authors=user).exclude(
+        pk__in=returned.values("pk")
+    )
+    in_review_mine = visible.filter(status=Postmortem.Status.IN_REVIEW, authors=user)
+    return render(
+        request,
+        "postmortems/review.html",
+        {
+            "waiting": waiting.order_by("-updated_at"),
+            "returned": returned.order_by("-updated_at"),
+            "drafts": drafts.order_by("-updated_at"),
+            "in_review_mine": in_review_mine.order_by("-updated_at"),
+        },
+    )
