@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from postmortems import views
-from postmortems.views import review
+from postmortems.views import action_items, review
 
 
 class KeyConverter:
@@ -36,6 +36,13 @@ urlpatterns = [
     ),
     path("postmortems/<key:key>/versions/<int:version>/", review.snapshot, name="snapshot"),
     path("review/", review.review_queue, name="review"),
+    path("action-items/", action_items.action_item_list, name="action-items"),
+    path("action-items/export.csv", action_items.action_item_csv, name="action-items-csv"),
+    path(
+        "action-items/<int:item_id>/status/",
+        action_items.action_item_status,
+        name="action-item-status",
+    ),
     path("postmortems/<key:key>/edit/<slug:section>/rows/", views.row_add, name="row-add"),
     path(
         "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/",

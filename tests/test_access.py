@@ -23,6 +23,7 @@ SAMPLE_ARGS = {
     "approval_id": "1",
     "comment_id": "1",
     "version": "1",
+    "item_id": "1",
 }
 
 

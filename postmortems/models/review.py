@@ -116,6 +116,7 @@ class Activity(models.Model):
         APPROVALS_CHANGED = "approvals_changed", "changed the approvals"
         COMMENTED = "commented", "commented"
         RESOLVED_COMMENT = "resolved_comment", "resolved a comment thread"
+        ACTION_ITEM_STATUS = "action_item_status", "changed an action item's status"
 
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="activity")
     actor = models.ForeignKey(

@@ -1,5 +1,7 @@
 """The rows of the document's tables: timeline, factors, responders, action items, lessons, links."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -82,6 +84,25 @@ class Responder(DocumentRow):
 
 
 CATEGORY_ORDER = ("prevent", "detection", "response", "process")
+DUE_SOON_DAYS = 7
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Action items of the documents the person may read: the one access rule, reused."""
+        return self.filter(postmortem__in=Postmortem.objects.visible_to(user))
+
+    def open(self):
+        return self.exclude(status=ActionItem.Status.DONE)
+
+    def overdue(self, today):
+        return self.open().filter(due_date__lt=today)
+
+    def due_soon(self, today):
+        """Not done, due today or within the next week."""
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)
+        )
 
 
 class ActionItem(DocumentRow):
@@ -128,6 +149,8 @@ class ActionItem(DocumentRow):
         help_text="The ticket, e.g. https://jira.example.com/browse/OPS-12.",
     )
 
+    objects = ActionItemQuerySet.as_manager()
+
     class Meta:
         # The template's order of the four tables, then as written.
         ordering = [
@@ -152,6 +175,14 @@ class ActionItem(DocumentRow):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.now().date()
         return bool(self.due_date and self.status != self.Status.DONE and self.due_date < today)
+
+    def is_due_soon(self, today=None) -> bool:
+        today = today or timezone.now().date()
+        return bool(
+            self.due_date
+            and self.status != self.Status.DONE
+            and today <= self.due_date <= today + datetime.timedelta(days=DUE_SOON_DAYS)
+        )
 
 
 class Lesson(DocumentRow):
@@ -200,3 +231,24 @@ class SupportingLink(DocumentRow):
 
     def __str__(self):
         return self.title
+
+
+class ReminderSent(models.Model):
+    """One reminder email per person, kind and day: running the reminder job twice sends once."""
+
+    class Kind(models.TextChoices):
+        ACTION_ITEMS = "action_items", "Overdue and due-this-week action items"
+        REVIEW_DUE = "review_due", "Postmortem review date passed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind)
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "sent_on"], name="one_reminder_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.kind} {self.sent_on}"

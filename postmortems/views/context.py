@@ -54,6 +54,13 @@ def _threads(postmortem):
     return threads
 
 
+def can_change_status(user, item, postmortem) -> bool:
+    """The owner, any author of the document, or an administrator — in any document status."""
+    if user.is_superuser or item.owner_id == user.pk:
+        return True
+    return any(a.pk == user.pk for a in postmortem.authors.all())
+
+
 def document_context(postmortem, user) -> dict:
     events = list(postmortem.timeline.all())
     figures = metrics.response_figures(events)
@@ -62,6 +69,8 @@ def document_context(postmortem, user) -> dict:
     action_items = list(postmortem.action_items.all())
     for item in action_items:
         item.overdue = item.is_overdue(today)
+        item.due_soon = item.is_due_soon(today)
+        item.can_change = user is not None and can_change_status(user, item, postmortem)
     threads = _threads(postmortem)
     approvals = list(postmortem.approvals.all())
     for approval in approvals:
@@ -91,6 +100,7 @@ def document_context(postmortem, user) -> dict:
         "completeness": document_completeness(postmortem),
         "sections": SECTIONS,
         "detection_choices": DetectionMethod.choices,
+        "status_choices": ActionItem.Status.choices,
         "severity_definitions": severity_definitions(),
         "can_edit": user is not None and editing.can_edit(user, postmortem),
     }

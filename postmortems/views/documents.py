@@ -15,6 +15,10 @@ from postmortems.views.context import document_context, workflow_context
 PAGE_SIZE = 25
 
 
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 def get_postmortem_for_user(user, key, queryset=None) -> Postmortem:
     """The one lookup: a document the user may see, or 404."""
     queryset = queryset if queryset is not None else Postmortem.objects.all()

@@ -16,11 +16,7 @@ from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.sections import BY_SLUG, next_section
 from postmortems.views.context import document_context
-from postmortems.views.documents import get_postmortem_for_user
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from postmortems.views.documents import get_postmortem_for_user, is_htmx
 
 
 def _load(request, key, slug):

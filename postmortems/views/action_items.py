@@ -1,0 +1,171 @@
+"""Every action item a person may see, across postmortems: filter, sort, move, export."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
+from postmortems.models import ActionItem, Activity
+from postmortems.views.context import can_change_status
+from postmortems.views.documents import is_htmx
+
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    "Postmortem",
+    "Incident title",
+    "Category",
+    "Action",
+    "Owner",
+    "Due date",
+    "Priority",
+    "Status",
+    "Overdue",
+    "Tracker link",
+]
+
+
+def filtered_items(request):
+    """The action items matching the request's filters, and the bound filter form."""
+    user = request.user
+    form = ActionItemFilterForm(request.GET or None)
+    items = (
+        ActionItem.objects.visible_to(user)
+        .select_related("postmortem", "owner")
+        .prefetch_related("postmortem__authors")
+    )
+    today = timezone.now().date()
+    data = form.cleaned_data if form.is_valid() else {}
+    owner = data.get("owner") or "me"
+    if owner == "me":
+        items = items.filter(owner=user)
+    elif owner.isdigit():
+        items = items.filter(owner_id=int(owner))
+    status = data.get("status", "")
+    if status == "":
+        items = items.open()
+    elif status != "all":
+        items = items.filter(status=status)
+    if data.get("priority"):
+        items = items.filter(priority=data["priority"])
+    if data.get("category"):
+        items = items.filter(category=data["category"])
+    if data.get("due") == "overdue":
+        items = items.overdue(today)
+    elif data.get("due") == "soon":
+        items = items.due_soon(today)
+    if data.get("service"):
+        items = items.filter(postmortem__tags__name=data["service"].strip().lower())
+    if data.get("sort") == "priority":
+        items = items.order_by("priority", "due_date", "id")
+    else:
+        # Undated items after dated ones: a due date is what makes an item urgent.
+        items = items.annotate(
+            undated=Case(
+                When(due_date__isnull=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        ).order_by("undated", "due_date", "priority", "id")
+    return form, items, owner, today
+
+
+def action_item_list(request):
+    form, items, owner, today = filtered_items(request)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        item.overdue = item.is_overdue(today)
+        item.due_soon = item.is_due_soon(today)
+        item.can_change = can_change_status(request.user, item, item.postmortem)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "postmortems/action_items.html",
+        {
+            "form": form,
+            "owner": owner,
+            "owner_choices": form.owner_choices(request.user),
+            "page": page,
+            "query": query.urlencode(),
+            "status_choices": ActionItem.Status.choices,
+            "today": today,
+        },
+    )
+
+
+def action_item_csv(request):
+    _, items, _, today = filtered_items(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="action-items-{today:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for item in items:
+        writer.writerow(
+            [
+                item.postmortem.key,
+                _csv_safe(item.postmortem.title),
+                item.get_category_display(),
+                _csv_safe(item.action),
+                _csv_safe(item.owner_display),
+                item.due_date.isoformat() if item.due_date else "",
+                item.get_priority_display(),
+                item.get_status_display(),
+                "yes" if item.is_overdue(today) else "",
+                item.tracker_url,
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Typed text that a spreadsheet would run as a formula is kept as plain text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_POST
+def action_item_status(request, item_id):
+    item = get_object_or_404(
+        ActionItem.objects.visible_to(request.user)
+        .select_related("postmortem", "owner")
+        .prefetch_related("postmortem__authors"),
+        pk=item_id,
+    )
+    if not can_change_status(request.user, item, item.postmortem):
+        raise PermissionDenied(
+            "Only the owner or an author of the postmortem can change this item."
+        )
+    form = ActionItemStatusForm(request.POST)
+    if form.is_valid() and form.cleaned_data["status"] != item.status:
+        before = item.get_status_display()
+        item.status = form.cleaned_data["status"]
+        item.save(update_fields=["status", "updated_at"])
+        Activity.objects.create(
+            postmortem=item.postmortem,
+            actor=request.user,
+            verb=Activity.Verb.ACTION_ITEM_STATUS,
+            section="action-items",
+            detail=f"{item.action}: {before} → {item.get_status_display()}",
+        )
+    today = timezone.now().date()
+    if is_htmx(request):
+        item.overdue = item.is_overdue(today)
+        item.due_soon = item.is_due_soon(today)
+        item.can_change = True
+        return render(
+            request,
+            "postmortems/_action_item_status.html",
+            {"item": item, "status_choices": ActionItem.Status.choices, "just_saved": True},
+        )
+    messages.success(request, f"“{item.action}” is {item.get_status_display()}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/action-items/"
+    return redirect(next_url)
