@@ -58,12 +58,19 @@ def new_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The strict Content-Security-Policy must never block anything of ours.
+        page.on(
+            "console",
+            lambda msg: errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None,
+        )
         return page
 
     yield _new_page
     for context in contexts:
         context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
 
 @pytest.fixture
