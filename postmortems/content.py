@@ -24,6 +24,8 @@ SCALAR_FIELDS = [
         "created_at",
         "updated_at",
         "next_review_date",
+        # Who may read it is access, not content: changing it does not need new signatures.
+        "restricted",
     }
 ]
 

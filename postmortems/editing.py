@@ -127,7 +127,9 @@ def update_row(postmortem, slug: str, form, *, by):
 @transaction.atomic
 def delete_row(postmortem, slug: str, row, *, by) -> None:
     _lock(postmortem, by)
-    type(row).objects.filter(pk=row.pk, postmortem=postmortem).delete()
+    deleted, _ = type(row).objects.filter(pk=row.pk, postmortem=postmortem).delete()
+    if not deleted:
+        return  # someone removed it meanwhile: the row is gone, as asked, and was logged once
     _touch(postmortem)
     _log_edit(postmortem, slug, by, f"removed: {row}")
 

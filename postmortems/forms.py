@@ -58,7 +58,15 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
 
     class Meta:
         model = Postmortem
-        fields = ["title", "incident_date", "severity", "key", "authors", "executive_summary"]
+        fields = [
+            "title",
+            "incident_date",
+            "severity",
+            "key",
+            "authors",
+            "executive_summary",
+            "restricted",
+        ]
         widgets = {"incident_date": DateInput(), "executive_summary": markdown_area(4)}
 
     def __init__(self, *args, **kwargs):
@@ -210,13 +218,23 @@ class OverviewForm(SeverityHelpMixin, SectionForm):
     class Meta:
         model = Postmortem
         # `tags` is saved by the editing service from the typed names, not by save_m2m.
-        fields = ["title", "incident_date", "severity", "authors", "executive_summary"]
+        fields = [
+            "title",
+            "incident_date",
+            "severity",
+            "authors",
+            "executive_summary",
+            "restricted",
+            "viewers",
+        ]
         widgets = {"incident_date": DateInput(), "executive_summary": markdown_area(5)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+        self.fields["viewers"].queryset = people()
+        self.fields["viewers"].widget.attrs["size"] = 4
         self._add_severity_help()
 
 

@@ -202,6 +202,10 @@ def sign(approval, *, by, password: str, comment: str = "") -> Approval:
 
     The last required signature finalizes the document in the same transaction.
     """
+    # The (deliberately slow) password hash is checked before the document row is locked,
+    # so that nobody's edit or signature waits on it; everything else is checked under the lock.
+    if not by.check_password(password or ""):
+        raise TransitionError("That password is not right. Your signature needs your own password.")
     pm = _lock(approval.postmortem)
     approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
     if approval is None:
@@ -212,8 +216,6 @@ def sign(approval, *, by, password: str, comment: str = "") -> Approval:
         raise TransitionError(
             f"Only the person assigned as {approval.role} ({who}) can sign that slot."
         )
-    if not by.check_password(password or ""):
-        raise TransitionError("That password is not right. Your signature needs your own password.")
     if approval.is_current(pm):
         raise TransitionError(f"You already signed this version as {approval.role}.")
     content = canonical_content(pm)
@@ -353,7 +355,9 @@ def add_approval(postmortem, *, by, role, assignee=None, required=True, is_autho
 @transaction.atomic
 def update_approval(approval, *, by, role, assignee, required):
     pm = _editable_approvals(approval.postmortem, by)
-    approval = next(a for a in pm.approvals.all() if a.pk == approval.pk)
+    approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
+    if approval is None:
+        raise TransitionError("That approval slot was removed meanwhile.")
     _check_assignee(pm, role, approval.is_author_slot, assignee)
     if approval.assignee_id != (assignee.pk if assignee else None):
         approval.clear_signature()
@@ -371,5 +375,7 @@ def update_approval(approval, *, by, role, assignee, required):
 @transaction.atomic
 def remove_approval(approval, *, by):
     pm = _editable_approvals(approval.postmortem, by)
-    Approval.objects.filter(pk=approval.pk, postmortem=pm).delete()
+    deleted, _ = Approval.objects.filter(pk=approval.pk, postmortem=pm).delete()
+    if not deleted:
+        raise TransitionError(f"{approval.role} was removed meanwhile.")
     _log(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=f"removed {approval.role}")

@@ -85,12 +85,29 @@ class PostmortemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Every view starts here, so access control cannot be forgotten.
 
-        Postmortems are open to every signed-in person (blameless culture); restricted ones
-        arrive with the hardening work and will be filtered here.
+        Postmortems are open to every signed-in person (blameless culture), except restricted
+        ones (a security incident, say): those only for their authors, approvers, responders
+        with an account, the people explicitly added, and administrators.
         """
-        if not user.is_authenticated:
+        if user is None or not user.is_authenticated:
             return self.none()
-        return self
+        if user.is_superuser:
+            return self
+        from postmortems.models.review import Approval
+        from postmortems.models.rows import Responder
+
+        named = (
+            Q(restricted=False)
+            | Exists(
+                Postmortem.authors.through.objects.filter(postmortem=OuterRef("pk"), user=user)
+            )
+            | Exists(
+                Postmortem.viewers.through.objects.filter(postmortem=OuterRef("pk"), user=user)
+            )
+            | Exists(Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user))
+            | Exists(Responder.objects.filter(postmortem=OuterRef("pk"), user=user))
+        )
+        return self.filter(named)
 
     def authored_by(self, user):
         return self.filter(authors=user)
@@ -164,6 +181,19 @@ class Postmortem(models.Model):
         settings.AUTH_USER_MODEL,
         related_name="authored_postmortems",
         help_text="Everyone who writes this document; any author may edit any section of a Draft.",
+    )
+    restricted = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Only its authors, approvers, responders and the people added below can see it "
+        "(for security incidents and the like).",
+    )
+    viewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name="also visible to",
+        help_text="People who may read a restricted document besides those named in it.",
     )
     executive_summary = models.TextField(
         blank=True,

@@ -9,6 +9,7 @@ from postmortems.models import (
     ActionItem,
     DetectionMethod,
     Lesson,
+    Postmortem,
     SupportingLink,
     severity_definitions,
 )
@@ -72,6 +73,16 @@ def document_context(postmortem, user) -> dict:
         item.due_soon = item.is_due_soon(today)
         item.can_change = user is not None and can_change_status(user, item, postmortem)
     threads = _threads(postmortem)
+    related = list(postmortem.related_incidents.all())
+    # A related incident the reader may not see is not even named.
+    if user is None:
+        visible_related = {p.pk for p in related if not p.restricted}
+    else:
+        visible_related = set(
+            Postmortem.objects.visible_to(user)
+            .filter(pk__in=[p.pk for p in related])
+            .values_list("pk", flat=True)
+        )
     approvals = list(postmortem.approvals.all())
     for approval in approvals:
         approval.current = approval.is_current(postmortem)
@@ -86,6 +97,7 @@ def document_context(postmortem, user) -> dict:
             for slug, template in SECTION_TEMPLATES
         ],
         "approvals": approvals,
+        "related_incidents": [p for p in related if p.pk in visible_related],
         "postmortem": postmortem,
         "events": events,
         "figures": figures,

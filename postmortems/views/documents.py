@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from postmortems import workflow
 from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
@@ -55,6 +55,7 @@ def postmortem_list(request):
 ACTIVITY_SHOWN = 50
 
 
+@require_safe
 def postmortem_detail(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
     context = document_context(postmortem, request.user)

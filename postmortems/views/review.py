@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from postmortems import workflow
 from postmortems.forms import (
@@ -245,6 +245,7 @@ def comment_resolve(request, key, comment_id):
     return redirect(f"{postmortem.get_absolute_url()}#comment-{thread.pk}")
 
 
+@require_safe
 def snapshot(request, key, version):
     postmortem = get_postmortem_for_user(request.user, key)
     frozen = get_object_or_404(Snapshot, postmortem=postmortem, version=version)

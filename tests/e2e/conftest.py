@@ -61,9 +61,11 @@ def new_page(browser, live_server):
         # The strict Content-Security-Policy must never block anything of ours.
         page.on(
             "console",
-            lambda msg: errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
         )
         return page
 

@@ -1,0 +1,265 @@
+"""Who may do what, for every URL of a document: generated from the URL configuration.
+
+Every URL × (anonymous, outsider, author, reviewer, approver, admin) × (Draft, Under Review,
+Final, restricted) × (GET, POST) → the expected status code, and the document changes only
+where the rules allow it. A URL added without an entry in RULES fails `test_every_url_has_rules`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from postmortems import workflow
+from postmortems.models import ActionItem, Approval, Comment, Postmortem, TimelineEvent
+from tests.factories import PASSWORD, UserFactory, ready_for_review
+
+ROLES = ["anonymous", "outsider", "author", "reviewer", "approver", "admin"]
+STATES = ["draft", "in_review", "final", "restricted"]
+EDITORS = {"author", "admin"}
+NAMED = {"author", "reviewer", "approver", "admin"}  # may read a restricted document
+
+
+def _routes(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+DOCUMENT_ROUTES = sorted(
+    (name, route) for name, route in _routes(get_resolver().url_patterns) if "<key:key>" in route
+)
+ITEM_ROUTES = sorted(
+    (name, route)
+    for name, route in _routes(get_resolver().url_patterns)
+    if "<int:item_id>" in route
+)
+
+
+# For each URL: the data posted, and who may change the document (role, state) with it.
+# `get` is what a GET answers to someone who may read the document; `post` likewise.
+def editor_only(role, state):
+    return role in EDITORS and state in ("draft", "restricted")
+
+
+RULES = {
+    "postmortems:detail": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    "postmortems:edit": {
+        "get": lambda r, s: 200 if editor_only(r, s) else 403,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {
+            "section_revision": "0",
+            "regions": "EU only",
+            "affected_users": "5",
+            "slo_target": "99.9",
+            "slo_window_days": "28",
+        },
+        "changes": editor_only,
+    },
+    "postmortems:row-add": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {"new-occurred_at": "14:30", "new-description": "added"},
+        "changes": editor_only,
+    },
+    "postmortems:row-edit": {
+        "get": lambda r, s: 302 if editor_only(r, s) else 403,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {
+            "row-revision": "1",
+            "row-occurred_at": "14:31",
+            "row-description": "edited",
+        },
+        "changes": editor_only,
+    },
+    "postmortems:row-delete": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "changes": editor_only,
+    },
+    "postmortems:submit": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302,
+        "changes": lambda r, s: r == "author" and s in ("draft", "restricted"),
+    },
+    "postmortems:withdraw": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302,
+        "changes": lambda r, s: r == "author" and s == "in_review",
+    },
+    "postmortems:request-changes": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302,
+        "data": lambda ctx: {"comment": "Please explain the threshold."},
+        "changes": lambda r, s: r in ("reviewer", "approver") and s == "in_review",
+    },
+    "postmortems:reopen": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302,
+        "data": lambda ctx: {"reason": "New findings"},
+        "changes": lambda r, s: r in EDITORS and s == "final",
+    },
+    "postmortems:approvals": {
+        "get": lambda r, s: 200,
+        "post": lambda r, s: 302 if (r in EDITORS and s in ("draft", "restricted")) else 200,
+        "data": lambda ctx: {"new-role": "Reviewer (Security)", "new-required": "on"},
+        "changes": lambda r, s: r in EDITORS and s in ("draft", "restricted"),
+    },
+    "postmortems:sign": {
+        "get": lambda r, s: 200 if r == "reviewer" else 403,
+        "post": lambda r, s: (302 if s == "in_review" else 200) if r == "reviewer" else 403,
+        "data": lambda ctx: {"password": PASSWORD},
+        "changes": lambda r, s: r == "reviewer" and s == "in_review",
+    },
+    "postmortems:comment-add": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in NAMED else 403,
+        "data": lambda ctx: {"section": "impact", "body": "A question"},
+        "changes": lambda r, s: r in NAMED,
+    },
+    "postmortems:comment-resolve": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in NAMED else 403,
+        "changes": lambda r, s: r in NAMED,
+    },
+    "postmortems:snapshot": {
+        "get": lambda r, s: 200 if s == "final" else 404,
+        "post": lambda r, s: 405,
+        "changes": None,
+    },
+    "postmortems:action-item-status": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in EDITORS else 403,
+        "data": lambda ctx: {"status": "done"},
+        "changes": lambda r, s: r in EDITORS,
+    },
+}
+
+
+def test_every_url_has_rules():
+    names = {name for name, _ in DOCUMENT_ROUTES + ITEM_ROUTES}
+    assert names - set(RULES) == set(), "add the new URL to RULES with who may do what"
+
+
+@pytest.fixture
+def world(db):
+    """Everyone the matrix needs."""
+    people = {
+        "author": UserFactory(username="alice", display_name="Alice"),
+        "reviewer": UserFactory(username="carol", display_name="Carol"),
+        "approver": UserFactory(username="victor", display_name="Victor"),
+        "outsider": UserFactory(username="mallory", display_name="Mallory"),
+        "admin": UserFactory(username="root", is_superuser=True, is_staff=True),
+    }
+    return people
+
+
+def build(people, state):
+    doc = ready_for_review(
+        authors=[people["author"]],
+        slots=[
+            ("Author", people["author"], True),
+            ("Reviewer (SRE Lead)", people["reviewer"], False),
+            ("Approver (VP Eng)", people["approver"], False),
+        ],
+    )
+    if state == "restricted":
+        Postmortem.objects.filter(pk=doc.pk).update(restricted=True)
+    if state in ("in_review", "final"):
+        workflow.submit_for_review(doc, by=people["author"])
+    if state == "final":
+        for role, who in [
+            ("Author", "author"),
+            ("Reviewer (SRE Lead)", "reviewer"),
+            ("Approver (VP Eng)", "approver"),
+        ]:
+            workflow.sign(
+                Approval.objects.get(postmortem=doc, role=role), by=people[who], password=PASSWORD
+            )
+    Comment.objects.create(postmortem=doc, section="impact", author=people["reviewer"], body="Q")
+    return Postmortem.objects.get(pk=doc.pk)
+
+
+def path_for(name, route, doc):
+    values = {
+        "<key:key>": doc.key,
+        # The section editor is tried on a form section, the row URLs on the timeline.
+        "<slug:section>": "impact" if name == "postmortems:edit" else "timeline",
+        "<int:row_id>": str(TimelineEvent.objects.filter(postmortem=doc).first().pk),
+        "<int:approval_id>": str(
+            Approval.objects.get(postmortem=doc, role="Reviewer (SRE Lead)").pk
+        ),
+        "<int:comment_id>": str(Comment.objects.get(postmortem=doc).pk),
+        "<int:version>": "1",
+        "<int:item_id>": str(ActionItem.objects.filter(postmortem=doc).first().pk),
+    }
+    path = "/" + route
+    for placeholder, value in values.items():
+        path = path.replace(placeholder, value)
+    return path
+
+
+def fingerprint(doc):
+    doc = Postmortem.objects.get(pk=doc.pk)
+    return (
+        doc.status,
+        doc.version,
+        doc.revision,
+        doc.regions,
+        sorted(TimelineEvent.objects.filter(postmortem=doc).values_list("description", flat=True)),
+        sorted(Approval.objects.filter(postmortem=doc).values_list("role", "signed_at")),
+        sorted(Comment.objects.filter(postmortem=doc).values_list("body", "resolved_at")),
+        sorted(ActionItem.objects.filter(postmortem=doc).values_list("status", flat=True)),
+    )
+
+
+CASES = [
+    (name, route, role, state, method)
+    for name, route in DOCUMENT_ROUTES + ITEM_ROUTES
+    for role in ROLES
+    for state in STATES
+    for method in ("get", "post")
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "role", "state", "method"),
+    CASES,
+    ids=[f"{n.split(':')[-1]}-{r}-{s}-{m}" for n, _, r, s, m in CASES],
+)
+def test_access(client, world, name, route, role, state, method):
+    doc = build(world, state)
+    # The item of the action-item URL has no owner: only the document's authors may move it.
+    ActionItem.objects.filter(postmortem=doc).update(owner=None)
+    if role != "anonymous":
+        client.force_login(world[role])
+    rule = RULES[name]
+    path = path_for(name, route, doc)
+    before = fingerprint(doc)
+    data = rule["data"]({}) if "data" in rule else {}
+    response = client.get(path) if method == "get" else client.post(path, data)
+
+    if role == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    elif state == "restricted" and role not in NAMED:
+        # Not even its existence is given away; a method the URL never takes is still 405.
+        never = rule[method]("author", "draft") == 405
+        assert response.status_code == (405 if never else 404)
+    else:
+        expected = rule[method](role, state)
+        assert response.status_code == expected, response.content.decode()[:300]
+
+    changed = fingerprint(doc) != before
+    allowed = (
+        method == "post"
+        and role != "anonymous"
+        and not (state == "restricted" and role not in NAMED)
+        and rule["changes"] is not None
+        and rule["changes"](role, state)
+    )
+    assert changed == allowed, (
+        f"{'changed' if changed else 'unchanged'} for {role} {method} {name} on {state}"
+    )
