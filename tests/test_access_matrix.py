@@ -125,6 +125,14 @@ RULES = {
         "post": lambda r, s: 302 if r in NAMED else 403,
         "changes": lambda r, s: r in NAMED,
     },
+    # Linking a similar incident: the document's own key is refused for everyone (with a
+    # message), so nothing changes here; tests/postmortems/test_search.py links a real one.
+    "postmortems:link-related": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302,
+        "data": lambda ctx: {"related": "INC-2026-0100"},
+        "changes": None,
+    },
     "postmortems:snapshot": {
         "get": lambda r, s: 200 if s == "final" else 404,
         "post": lambda r, s: 405,

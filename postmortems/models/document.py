@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -450,3 +452,43 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SearchVectorIndex(GinIndex):
+    """A GIN index on PostgreSQL; on SQLite (no tsvector, no GIN) nothing is created."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class SearchDocument(models.Model):
+    """What search reads for one postmortem: all its text and, on PostgreSQL, its weighted
+    tsvector (key and title A; summary and root cause B; everything else C).
+
+    Written only by ``postmortems.search`` after every change to the document or its rows;
+    never by a form. It lives beside the postmortem rather than on it so that the signed
+    content (every concrete field of Postmortem), its pages and its edits never carry it.
+    """
+
+    postmortem = models.OneToOneField(
+        Postmortem,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        editable=False,
+    )
+    text = models.TextField(blank=True, editable=False)
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [SearchVectorIndex(fields=["vector"], name="pm_search_vector")]
+
+    def __str__(self):
+        return f"Search text of postmortem {self.postmortem_id}"

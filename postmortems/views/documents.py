@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from postmortems import workflow
+from postmortems import search, workflow
 from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
 from postmortems.models import Postmortem
 from postmortems.views.context import document_context, workflow_context
@@ -70,6 +70,7 @@ def postmortem_detail(request, key):
     context["snapshots"] = list(
         postmortem.snapshots.only("version", "finalized_at", "postmortem_id")
     )
+    context.update(search.similar_context(postmortem, request.user))
     return render(request, "postmortems/detail.html", context)
 
 
