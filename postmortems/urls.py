@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from postmortems import views
-from postmortems.views import action_items, review
+from postmortems.views import action_items, insights, review
 from postmortems.views import search as search_views
 
 
@@ -39,6 +39,7 @@ urlpatterns = [
     path("review/", review.review_queue, name="review"),
     path("search/", search_views.search_view, name="search"),
     path("postmortems/<key:key>/related/", search_views.link_related, name="link-related"),
+    path("insights/", insights.insights, name="insights"),
     path("action-items/", action_items.action_item_list, name="action-items"),
     path("action-items/export.csv", action_items.action_item_csv, name="action-items-csv"),
     path(
