@@ -26,6 +26,8 @@ SCALAR_FIELDS = [
         "next_review_date",
         # Who may read it is access, not content: changing it does not need new signatures.
         "restricted",
+        # What an import could not place: notes for the authors, not signed content.
+        "import_notes",
     }
 ]
 

@@ -1,7 +1,8 @@
 from django.urls import path, register_converter
 
 from postmortems import views
-from postmortems.views import action_items, insights, review
+from postmortems.views import action_items, exchange, insights, review
+from postmortems.views import history as history_views
 from postmortems.views import search as search_views
 
 
@@ -21,7 +22,12 @@ app_name = "postmortems"
 urlpatterns = [
     path("", views.postmortem_list, name="list"),
     path("postmortems/new/", views.postmortem_new, name="new"),
+    path("postmortems/import/", exchange.import_view, name="import"),
+    path("postmortems/export.zip", exchange.export_zip, name="export-zip"),
     path("postmortems/<key:key>/", views.postmortem_detail, name="detail"),
+    path("postmortems/<key:key>/export.md", exchange.export_markdown, name="export-md"),
+    path("postmortems/<key:key>/export.json", exchange.export_json, name="export-json"),
+    path("postmortems/<key:key>/history/", history_views.history_view, name="history"),
     path("postmortems/<key:key>/edit/<slug:section>/", views.edit_section, name="edit"),
     path("postmortems/<key:key>/submit/", review.submit, name="submit"),
     path("postmortems/<key:key>/withdraw/", review.withdraw, name="withdraw"),

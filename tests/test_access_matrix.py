@@ -138,6 +138,10 @@ RULES = {
         "post": lambda r, s: 405,
         "changes": None,
     },
+    # Exports and the version history: read-only, for anyone who may read the document.
+    "postmortems:export-md": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    "postmortems:export-json": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    "postmortems:history": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:action-item-status": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if r in EDITORS else 403,

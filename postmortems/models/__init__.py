@@ -12,6 +12,7 @@ from postmortems.models.document import (
     severity_definitions,
     severity_help_text,
 )
+from postmortems.models.history import DocumentVersion
 from postmortems.models.review import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
@@ -35,6 +36,7 @@ __all__ = [
     "Activity",
     "Approval",
     "Comment",
+    "DocumentVersion",
     "Snapshot",
     "KEY_RE",
     "SEVERITY_DEFINITIONS",

@@ -379,6 +379,8 @@ class Postmortem(models.Model):
     next_review_date = models.DateField(
         null=True, blank=True, help_text="When the action items are reviewed (Final + 30 days)."
     )
+    # What an import from Markdown could not place, line by line (shown as "Not imported").
+    import_notes = models.TextField(blank=True, editable=False)
 
     # Per-section edit counters for optimistic concurrency: {"impact": 3, …}.
     section_revisions = models.JSONField(default=dict, blank=True, editable=False)
