@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test browser lint migrate seed bench clean
+.PHONY: run test install install-test browser lint migrate seed bench bench-search bench-load bench-resilience clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -54,6 +54,27 @@ migrate: install
 
 seed: install
 	$(BIN)/python manage.py seed_demo
+
+## make bench: benchmarks on PostgreSQL (never part of `make test` or CI)
+bench: bench-search bench-load bench-resilience
+
+# /search/ against the list page at 5,000 and 50,000 postmortems (several minutes; it fills
+# its own database, SEARCH_BENCH_DATABASE_URL, by default postmortems_search_bench).
+bench-search: install
+	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+
+# gunicorn (2 × cores + 1 workers): 30 s at concurrency 20 on /healthz, the demo document, the
+# list and a search (database postmortems_bench, BENCH_DATABASE_URL). wrk is the client when
+# installed (Debian's `wrk`, installed here when run as root); else a Python client.
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
+	$(BIN)/python bench/load.py
+
+# PostgreSQL stopped and started under load (needs root: pg_ctlcluster; others lose the
+# database for a few seconds too): errors, recovery time, acknowledged edits kept.
+bench-resilience: install
+	$(BIN)/python bench/db_restart.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
