@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from postmortems.models import (
     Approval,
     Comment,
     ContributingFactor,
+    DocumentVersion,
     FixType,
     Lesson,
     Postmortem,
@@ -133,6 +135,9 @@ def seed_demo() -> dict[str, User]:
         ],
         signed=("bob",),
     )
+    # Dated as the work happened: written the days after each incident, then reviewed.
+    for pm in (main, related, waiting):
+        _backdate(pm)
     return people
 
 
@@ -187,6 +192,43 @@ def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS) -> None:
     if all(a.is_current(pm) for a in pm.approvals.all() if a.required):
         # The same step the last real signature takes: snapshot, next review date, Final.
         workflow.finalize_signed(pm, by=people[signed[-1]], content=content, notify=False)
+
+
+def _backdate(pm) -> None:
+    """Move the review history, stamped "now" while loading, to the days after the incident:
+    drafted the next morning, submitted on day 4, a signature a day from then on, Final with
+    the last one. Insights (days to Final), the history and the approvals then read true."""
+    start = datetime.datetime.combine(
+        pm.incident_date + datetime.timedelta(days=1), datetime.time(9, 30), tzinfo=datetime.UTC
+    )
+    signatures = 0
+    when = start
+    for activity in pm.activity.order_by("id"):
+        if activity.verb == Activity.Verb.SUBMITTED:
+            when = start + datetime.timedelta(days=3, hours=6)
+        elif activity.verb == Activity.Verb.SIGNED:
+            signatures += 1
+            when = start + datetime.timedelta(days=3 + signatures, hours=1 + signatures)
+            Approval.objects.filter(
+                postmortem=pm, assignee=activity.actor, signed_at__isnull=False
+            ).update(signed_at=when)
+        elif activity.verb == Activity.Verb.FINALIZED:
+            when += datetime.timedelta(minutes=1)
+            review_day = when.date() + datetime.timedelta(
+                days=settings.POSTMORTEM_REVIEW_AFTER_DAYS
+            )
+            Postmortem.objects.filter(pk=pm.pk).update(next_review_date=review_day)
+            Snapshot.objects.filter(postmortem=pm).update(finalized_at=when)
+        Activity.objects.filter(pk=activity.pk).update(created_at=when)
+    DocumentVersion.objects.filter(postmortem=pm).update(created_at=start)
+    Postmortem.objects.filter(pk=pm.pk).update(created_at=start, updated_at=when)
+    # A Final document's frozen page shows its dates: render it again with the true ones.
+    for snapshot in Snapshot.objects.filter(postmortem=pm):
+        final = Postmortem.objects.with_document().get(pk=pm.pk)
+        snapshot.html = render_to_string(
+            "postmortems/snapshot_body.html", workflow._snapshot_context(final)
+        )
+        snapshot.save(update_fields=["html"])
 
 
 def _document(key, creator, authors, **fields) -> Postmortem:
