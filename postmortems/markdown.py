@@ -3,7 +3,8 @@
 Nothing else in the code base may mark user text safe. Templates use ``{{ text|markdown }}``.
 """
 
-from functools import partial
+import threading
+from functools import lru_cache, partial
 
 import bleach
 import markdown as md
@@ -53,12 +54,35 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# Building a Markdown converter loads every extension; one per thread is reused (after a
+# reset) instead of one per call, which a document page makes dozens of.
+_local = threading.local()
+
+# The same text always renders to the same HTML, and a document page renders the same fields on
+# every view: small texts (nearly all of them: table cells, one-line fields) are memoised.
+CACHE_MAX_CHARS = 4000
+
+
+def _converter() -> md.Markdown:
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    return converter.reset()
+
+
+def _render(text: str) -> str:
+    return _cleaner.clean(_converter().convert(text))
+
+
+_render_cached = lru_cache(maxsize=4096)(_render)
+
+
 def render_markdown(text: str | None) -> SafeString:
     """Render user Markdown to sanitized HTML safe to put in a page."""
     if not text:
         return mark_safe("")
-    html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 — sanitized by the allowlist above
+    html = _render_cached(text) if len(text) <= CACHE_MAX_CHARS else _render(text)
+    return mark_safe(html)  # noqa: S308 — sanitized by the allowlist in _render
 
 
 def render_markdown_inline(text: str | None) -> SafeString:

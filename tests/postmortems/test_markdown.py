@@ -1,5 +1,6 @@
 import pytest
 
+from postmortems import markdown
 from postmortems.markdown import render_markdown
 
 
@@ -48,3 +49,23 @@ def test_it_never_lets_script_through(text):
 
 def test_it_renders_nothing_for_empty_text():
     assert render_markdown("") == "" and render_markdown(None) == ""
+
+
+def test_a_reused_converter_carries_nothing_from_one_text_to_the_next():
+    # Abbreviations and footnotes are defined per text; the converter is reused between calls.
+    first = render_markdown("*[SLO]: Service Level Objective\n\nThe SLO held.[^1]\n\n[^1]: Mostly.")
+    assert '<abbr title="Service Level Objective">SLO</abbr>' in first
+    assert "Mostly." in first
+    second = render_markdown("The SLO broke.[^1]")
+    assert "<abbr" not in second
+    assert "Mostly." not in second
+    assert "[^1]" in second
+
+
+def test_long_text_is_rendered_without_the_memo_and_the_same_way():
+    paragraph = "A *long* paragraph with a <script>alert(1)</script> in it. " * 100
+    assert len(paragraph) > markdown.CACHE_MAX_CHARS
+    html = render_markdown(paragraph)
+    assert html == render_markdown(paragraph)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<em>long</em>" in html
