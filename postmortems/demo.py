@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -122,7 +123,7 @@ def seed_demo() -> dict[str, User]:
         incident_date=datetime.date(2026, 3, 4),
         severity=Severity.SEV3,
         executive_summary=INCIDENT_12401_SUMMARY,
-        **INCIDENT_12401_FIELDS,
+        **{**INCIDENT_12401_FIELDS, **INCIDENT_12401_FIRST_DRAFT},
     )
     _fill_incident_12401(waiting, people)
     _sign_off(
@@ -134,6 +135,22 @@ def seed_demo() -> dict[str, User]:
             ("Approver (VP Eng)", "victor"),
         ],
         signed=("bob",),
+        # Two later saves, so that its history has versions to compare.
+        edits=[
+            (
+                "impact",
+                "bob",
+                {"revenue_impact": INCIDENT_12401_FIELDS["revenue_impact"]},
+            ),
+            (
+                "root-cause",
+                "bob",
+                {
+                    key: INCIDENT_12401_FIELDS[key]
+                    for key in ("root_cause_summary", "root_cause_why")
+                },
+            ),
+        ],
     )
     # Dated as the work happened: written the days after each incident, then reviewed.
     for pm in (main, related, waiting):
@@ -149,8 +166,9 @@ TEMPLATE_SLOTS = [
 ]
 
 
-def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS) -> None:
-    """Put the document through review as its people would: submitted, signed, maybe Final."""
+def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS, edits=()) -> None:
+    """Put the document through review as its people would: drafted (with any later saves
+    of a section), submitted, signed, maybe Final."""
     author = people[slots[0][1]]
     Approval.objects.bulk_create(
         Approval(
@@ -165,6 +183,15 @@ def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS) -> None:
     Activity.objects.create(
         postmortem=pm, actor=author, verb=Activity.Verb.CREATED, to_status="draft"
     )
+    for section, username, fields in edits:
+        Postmortem.objects.filter(pk=pm.pk).update(**fields, revision=F("revision") + 1)
+        Activity.objects.create(
+            postmortem=pm,
+            actor=people[username],
+            verb=Activity.Verb.EDITED,
+            section=section,
+            detail="saved " + ", ".join(name.replace("_", " ") for name in fields),
+        )
     Activity.objects.create(
         postmortem=pm,
         actor=author,
@@ -203,8 +230,13 @@ def _backdate(pm) -> None:
     )
     signatures = 0
     when = start
+    content_times = []
     for activity in pm.activity.order_by("id"):
-        if activity.verb == Activity.Verb.SUBMITTED:
+        if activity.verb == Activity.Verb.EDITED:
+            when += datetime.timedelta(hours=5)
+        if activity.verb in (Activity.Verb.CREATED, Activity.Verb.EDITED):
+            content_times.append(when)
+        elif activity.verb == Activity.Verb.SUBMITTED:
             when = start + datetime.timedelta(days=3, hours=6)
         elif activity.verb == Activity.Verb.SIGNED:
             signatures += 1
@@ -220,7 +252,10 @@ def _backdate(pm) -> None:
             Postmortem.objects.filter(pk=pm.pk).update(next_review_date=review_day)
             Snapshot.objects.filter(postmortem=pm).update(finalized_at=when)
         Activity.objects.filter(pk=activity.pk).update(created_at=when)
-    DocumentVersion.objects.filter(postmortem=pm).update(created_at=start)
+    # One version per content change, in the same order.
+    versions = DocumentVersion.objects.filter(postmortem=pm).order_by("number")
+    for version, at in zip(versions, content_times, strict=False):
+        DocumentVersion.objects.filter(pk=version.pk).update(created_at=at)
     Postmortem.objects.filter(pk=pm.pk).update(created_at=start, updated_at=when)
     # A Final document's frozen page shows its dates: render it again with the true ones.
     for snapshot in Snapshot.objects.filter(postmortem=pm):
@@ -255,6 +290,7 @@ def _document(key, creator, authors, **fields) -> Postmortem:
         Comment,
         Activity,
         Snapshot,
+        DocumentVersion,
     ):
         model.objects.filter(postmortem=postmortem).delete()
     return postmortem
@@ -632,6 +668,13 @@ INCIDENT_12401_SUMMARY = (
     "eviction storm; 6% of checkouts timed out. Raising the cache memory limit and warming the "
     "cache restored normal latency."
 )
+
+# What INCIDENT-12401 said before its author's two later saves.
+INCIDENT_12401_FIRST_DRAFT = {
+    "revenue_impact": "Not known yet",
+    "root_cause_summary": "Cache evictions",
+    "root_cause_why": "Its memory limit was lowered.",
+}
 
 INCIDENT_12401_FIELDS = {
     "affected_users": 900,
