@@ -10,4 +10,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+handler400 = "postmortems.views.errors.bad_request"
 handler403 = "accounts.audit.permission_denied"

@@ -232,6 +232,18 @@ def test_it_refuses_a_20_mb_upload_with_a_clear_message(author_client):
     assert not Postmortem.objects.exists()
 
 
+def test_pasting_more_than_a_form_accepts_explains_itself(author_client):
+    # Django refuses a form body over DATA_UPLOAD_MAX_MEMORY_SIZE before any view runs; the
+    # 400 page says why and how to go on, instead of a bare "Bad Request".
+    response = author_client.post(IMPORT_URL, {"markdown": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "What you sent is too large" in page
+    assert "2.5\xa0MB" in page
+    assert "upload the file instead of pasting it" in page
+    assert not Postmortem.objects.exists()
+
+
 def test_it_refuses_a_non_utf8_upload_with_a_clear_message(author_client):
     upload = SimpleUploadedFile(
         "pm.md", b"# Postmortem: INC-1 caf\xe9\n", content_type="text/markdown"
