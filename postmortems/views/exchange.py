@@ -65,6 +65,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="…or upload a .md file",
         required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".md,.markdown,.txt,text/markdown,text/plain"}
+        ),
         help_text="UTF-8 text, at most 2 MB. A file takes precedence over pasted text.",
     )
     key = forms.CharField(
