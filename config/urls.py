@@ -12,3 +12,4 @@ urlpatterns = [
 
 handler400 = "postmortems.views.errors.bad_request"
 handler403 = "accounts.audit.permission_denied"
+handler500 = "postmortems.views.errors.server_error"
