@@ -52,8 +52,9 @@ def version_at_revision(postmortem, revision):
     )
 
 
-def version_markdown(version) -> str:
-    ctx = context_for(version.content, version.action_item_statuses)
+def version_markdown(version, user=None) -> str:
+    """The version as the template's Markdown, as ``user`` may read it."""
+    ctx = context_for(version.content, version.action_item_statuses, user)
     return to_markdown(version.content, ctx)
 
 

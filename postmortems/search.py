@@ -580,5 +580,7 @@ def link_related(postmortem, other, *, by) -> bool:
     # The same bookkeeping as a save of the section: an open Supporting form is now stale
     # (so it cannot drop the link), and signatures on the earlier content go stale too.
     editing._stamp(locked, "supporting", by)
-    editing._log_edit(locked, "supporting", by, f"linked {other.key} as a related incident")
+    # The log is read by everyone who may read this document, and the other one may be
+    # restricted: it is not named here (the history's diff names it to those who may see it).
+    editing._log_edit(locked, "supporting", by, "linked a related incident")
     return True

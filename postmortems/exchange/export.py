@@ -109,10 +109,20 @@ class Context:
     people: dict = field(default_factory=dict)  # user id → name
     related: dict = field(default_factory=dict)  # key → (title, date)
     action_item_statuses: list = field(default_factory=list)
+    # Related incidents the reader may not see: not even named in what they are given.
+    hidden: set = field(default_factory=set)
 
 
-def context_for(content: dict, statuses=None) -> Context:
-    """Look up the names a stored content dict refers to (two queries)."""
+def hidden_related(keys, user) -> set:
+    """The keys among ``keys`` that ``user`` may not see (none when no user: a system export)."""
+    if user is None or not keys:
+        return set()
+    visible = Postmortem.objects.visible_to(user).filter(key__in=keys).values_list("key", flat=True)
+    return set(keys) - set(visible)
+
+
+def context_for(content: dict, statuses=None, user=None) -> Context:
+    """Look up the names a stored content dict refers to (two queries, three for a reader)."""
     from accounts.models import User
 
     ids = set(content.get("authors", []))
@@ -128,11 +138,17 @@ def context_for(content: dict, statuses=None) -> Context:
         if keys
         else {}
     )
-    return Context(people=people, related=related, action_item_statuses=list(statuses or []))
+    return Context(
+        people=people,
+        related=related,
+        action_item_statuses=list(statuses or []),
+        hidden=hidden_related(keys, user),
+    )
 
 
-def live_context(postmortem) -> Context:
-    """The same from a document loaded with ``with_document()``: no extra query."""
+def live_context(postmortem, user=None) -> Context:
+    """The same from a document loaded with ``with_document()``: no extra query (one for a
+    reader, when it has related incidents)."""
     people = {a.pk: a.name for a in postmortem.authors.all()}
     for responder in postmortem.responders.all():
         if responder.user_id:
@@ -142,7 +158,8 @@ def live_context(postmortem) -> Context:
             people[item.owner_id] = item.owner.name
     related = {p.key: (p.title, p.incident_date) for p in postmortem.related_incidents.all()}
     statuses = [item.status for item in postmortem.action_items.all()]
-    return Context(people=people, related=related, action_item_statuses=statuses)
+    hidden = hidden_related(list(related), user)
+    return Context(people=people, related=related, action_item_statuses=statuses, hidden=hidden)
 
 
 def live_meta(postmortem) -> Meta:
@@ -172,10 +189,11 @@ def live_meta(postmortem) -> Meta:
     )
 
 
-def postmortem_markdown(postmortem) -> str:
-    """The live document (loaded with ``with_document()``) as the template's Markdown."""
+def postmortem_markdown(postmortem, user=None) -> str:
+    """The live document (loaded with ``with_document()``) as the template's Markdown, as
+    ``user`` may read it (whole when no user is given)."""
     return to_markdown(
-        canonical_content(postmortem), live_context(postmortem), live_meta(postmortem)
+        canonical_content(postmortem), live_context(postmortem, user), live_meta(postmortem)
     )
 
 
@@ -453,13 +471,14 @@ def to_markdown(c: dict, ctx: Context | None = None, meta: Meta | None = None) -
             out.append("")
     out.append("### References")
     out.append("")
-    for key in c.get("related_incidents", []):
+    related_keys = [key for key in c.get("related_incidents", []) if key not in ctx.hidden]
+    for key in related_keys:
         title, on = ctx.related.get(key, ("", None))
         about = ", ".join(x for x in (title, f"{on:%Y-%m-%d}" if on else "") if x)
         out.append(f"- Related Incident: {key}" + (f" ({about})" if about else ""))
     references = _block(c.get("references"))
     if references:
-        if c.get("related_incidents"):
+        if related_keys:
             out.append("")
         add(references)
 
@@ -510,11 +529,21 @@ def _action_cell(action: str, tracker_url: str | None) -> str:
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def postmortem_json(postmortem) -> dict:
-    """Complete and machine-readable: the signed content plus what is around it."""
+def postmortem_json(postmortem, user=None) -> dict:
+    """Complete and machine-readable: the signed content plus what is around it.
+
+    A related incident ``user`` may not see is left out of ``content.related_incidents``;
+    ``redacted`` then says so, and ``content_hash`` stays the hash of the signed content.
+    """
     content = canonical_content(postmortem)
     digest = content_hash(content)  # of the signed content, before the readable extras below
-    ctx = live_context(postmortem)
+    ctx = live_context(postmortem, user)
+    redacted = []
+    if ctx.hidden:
+        content["related_incidents"] = [
+            key for key in content["related_incidents"] if key not in ctx.hidden
+        ]
+        redacted.append("related_incidents")
     events = list(postmortem.timeline.all())
     figures = metrics.response_figures(events)
     budget = metrics.error_budget_minutes(postmortem.slo_target, postmortem.slo_window_days)
@@ -542,6 +571,7 @@ def postmortem_json(postmortem) -> dict:
         "tags": content["tags"],
         "content": content,
         "content_hash": digest,
+        "redacted": redacted,
         "figures": {
             **{
                 name: minutes(getattr(figures, name).value)

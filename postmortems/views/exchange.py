@@ -26,7 +26,7 @@ def _attachment(body, content_type, filename) -> HttpResponse:
 def export_markdown(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
     return _attachment(
-        export.postmortem_markdown(postmortem),
+        export.postmortem_markdown(postmortem, request.user),
         "text/markdown; charset=utf-8",
         f"{postmortem.key}.md",
     )
@@ -36,7 +36,7 @@ def export_markdown(request, key):
 def export_json(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
     return _attachment(
-        export.dumps(export.postmortem_json(postmortem)),
+        export.dumps(export.postmortem_json(postmortem, request.user)),
         "application/json; charset=utf-8",
         f"{postmortem.key}.json",
     )
@@ -49,7 +49,9 @@ def export_zip(request):
     documents = Postmortem.objects.visible_to(request.user).with_document().order_by("key")
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for postmortem in documents.iterator(chunk_size=100):
-            archive.writestr(f"{postmortem.key}.md", export.postmortem_markdown(postmortem))
+            archive.writestr(
+                f"{postmortem.key}.md", export.postmortem_markdown(postmortem, request.user)
+            )
     stamp = timezone.now().strftime("%Y-%m-%d")
     return _attachment(buffer.getvalue(), "application/zip", f"postmortems-{stamp}.zip")
 

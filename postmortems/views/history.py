@@ -63,7 +63,9 @@ def history_view(request, key):
     if old and new:
         if old.number > new.number:
             old, new = new, old
-        sections = history.diff(history.version_markdown(old), history.version_markdown(new))
+        sections = history.diff(
+            history.version_markdown(old, request.user), history.version_markdown(new, request.user)
+        )
     return render(
         request,
         "postmortems/history.html",

@@ -1,0 +1,96 @@
+"""A restricted related incident is not even named to a reader who may not see it: not in
+the Markdown or JSON export, the zip, nor the history's diff. Those it is named to see it."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.test import Client
+
+from postmortems import search
+from postmortems.models import Activity, Postmortem
+from tests.factories import PostmortemFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_KEY = "SEC-2026-0007"
+SECRET_TITLE = "Signing key exposed in CI logs"
+
+
+@pytest.fixture
+def linked(author, coauthor):
+    """A Draft open to everyone, related (by its author, who may see both) to a restricted one."""
+    secret = PostmortemFactory(
+        key=SECRET_KEY, title=SECRET_TITLE, restricted=True, authors=[author]
+    )
+    document = PostmortemFactory(key="INC-2026-0042", authors=[author, coauthor])
+    # Its first version, as creating a Draft records it; linking records the second.
+    Activity.objects.create(postmortem=document, actor=author, verb=Activity.Verb.CREATED)
+    search.link_related(document, secret, by=author)
+    return document
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    # Each its own Client: the shared `client` fixture can hold only one sign-in.
+    client = Client()
+    client.force_login(outsider)
+    return client
+
+
+@pytest.fixture
+def author_client(author):
+    client = Client()
+    client.force_login(author)
+    return client
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_markdown_export_leaves_out_what_the_reader_may_not_see(linked, outsider_client):
+    markdown = get(outsider_client, f"/postmortems/{linked.key}/export.md").content.decode()
+    assert "## Supporting Information" in markdown
+    assert SECRET_KEY not in markdown
+    assert SECRET_TITLE not in markdown
+
+
+def test_the_markdown_export_names_it_to_a_reader_who_may_see_it(linked, author_client):
+    markdown = get(author_client, f"/postmortems/{linked.key}/export.md").content.decode()
+    assert f"- Related Incident: {SECRET_KEY} ({SECRET_TITLE}," in markdown
+
+
+def test_the_json_export_says_what_it_left_out(linked, outsider_client, author_client):
+    hidden = json.loads(get(outsider_client, f"/postmortems/{linked.key}/export.json").content)
+    assert hidden["content"]["related_incidents"] == []
+    assert hidden["redacted"] == ["related_incidents"]
+    assert SECRET_KEY not in json.dumps(hidden)
+
+    whole = json.loads(get(author_client, f"/postmortems/{linked.key}/export.json").content)
+    assert whole["content"]["related_incidents"] == [SECRET_KEY]
+    assert whole["redacted"] == []
+    # The signed content's hash does not depend on who downloads it.
+    assert hidden["content_hash"] == whole["content_hash"]
+
+
+def test_the_zip_leaves_it_out_too(linked, outsider_client):
+    archive = zipfile.ZipFile(io.BytesIO(get(outsider_client, "/postmortems/export.zip").content))
+    assert f"{SECRET_KEY}.md" not in archive.namelist()
+    assert SECRET_KEY not in archive.read(f"{linked.key}.md").decode()
+
+
+def test_the_history_diff_leaves_it_out(linked, outsider_client, author_client):
+    versions = list(linked.versions.order_by("number").values_list("number", flat=True))
+    assert len(versions) >= 2
+    url = f"/postmortems/{linked.key}/history/?a={versions[0]}&b={versions[-1]}"
+    assert SECRET_KEY not in get(outsider_client, url).content.decode()
+    assert SECRET_KEY in get(author_client, url).content.decode()
+
+
+def test_the_restricted_document_itself_stays_hidden(linked, outsider_client):
+    assert Postmortem.objects.filter(key=SECRET_KEY, restricted=True).exists()
+    assert outsider_client.get(f"/postmortems/{SECRET_KEY}/export.md").status_code == 404
