@@ -59,6 +59,18 @@ def send_reminders(today, *, dry_run=False) -> Report:
     for owner, groups in by_owner.items():
         if not owner.email:
             continue
+        # An item of a restricted document its owner may not read is not mailed to them
+        # (it would name the document); the page of action items leaves it out the same way.
+        pks = {item.postmortem_id for item in groups["overdue"] + groups["soon"]}
+        readable = set(
+            Postmortem.objects.visible_to(owner).filter(pk__in=pks).values_list("pk", flat=True)
+        )
+        groups = {
+            kind: [item for item in group if item.postmortem_id in readable]
+            for kind, group in groups.items()
+        }
+        if not any(groups.values()):
+            continue
         body = render_to_string(
             "postmortems/email/action_item_reminder.txt",
             {"owner": owner, **groups, "site_url": settings.SITE_URL, "today": today},

@@ -241,6 +241,25 @@ class TestReminders:
             send_reminders(TODAY)
         assert not ReminderSent.objects.exists()
 
+    def test_an_item_of_a_restricted_document_its_owner_may_not_read_is_not_mailed(
+        self, author, outsider
+    ):
+        secret = PostmortemFactory(
+            key="SEC-2026-0003", title="Leaked token", restricted=True, authors=[author]
+        )
+        ActionItemFactory(
+            postmortem=secret, action="rotate keys", owner=outsider, due_date=TODAY - DAY
+        )
+        report = send_reminders(TODAY)
+        assert report.action_item_emails == 0
+        assert not [m for m in mail.outbox if m.to == [outsider.email]]
+
+        secret.viewers.add(outsider)  # named on the document: now they may read it
+        report = send_reminders(TODAY)
+        assert report.action_item_emails == 1
+        (message,) = [m for m in mail.outbox if m.to == [outsider.email]]
+        assert "rotate keys" in message.body and "SEC-2026-0003" in message.body
+
     def test_authors_are_reminded_when_the_review_date_passed(self, postmortem, author, coauthor):
         Postmortem.objects.filter(pk=postmortem.pk).update(
             status="final", next_review_date=TODAY - DAY
