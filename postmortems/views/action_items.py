@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
 from postmortems.models import ActionItem, Activity
-from postmortems.views.context import can_change_status
-from postmortems.views.documents import is_htmx
+from postmortems.views.context import can_change_status, mark_row
+from postmortems.views.documents import is_htmx, query_without_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -81,11 +81,7 @@ def action_item_list(request):
     form, items, owner, today = filtered_items(request)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
-        item.overdue = item.is_overdue(today)
-        item.due_soon = item.is_due_soon(today)
-        item.can_change = can_change_status(request.user, item, item.postmortem)
-    query = request.GET.copy()
-    query.pop("page", None)
+        mark_row(item, today, can_change=can_change_status(request.user, item, item.postmortem))
     return render(
         request,
         "postmortems/action_items.html",
@@ -94,7 +90,7 @@ def action_item_list(request):
             "owner": owner,
             "owner_choices": form.owner_choices(request.user),
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "status_choices": ActionItem.Status.choices,
             "today": today,
         },
@@ -156,9 +152,7 @@ def action_item_status(request, item_id):
         )
     today = timezone.now().date()
     if is_htmx(request):
-        item.overdue = item.is_overdue(today)
-        item.due_soon = item.is_due_soon(today)
-        item.can_change = True
+        mark_row(item, today, can_change=True)  # checked above
         return render(
             request,
             "postmortems/_action_item_status.html",

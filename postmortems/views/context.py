@@ -62,6 +62,13 @@ def can_change_status(user, item, postmortem) -> bool:
     return any(a.pk == user.pk for a in postmortem.authors.all())
 
 
+def mark_row(item, today, *, can_change: bool) -> None:
+    """What an action item's row shows beside it: late, due soon, its status editable here."""
+    item.overdue = item.is_overdue(today)
+    item.due_soon = item.is_due_soon(today)
+    item.can_change = can_change
+
+
 def document_context(postmortem, user) -> dict:
     events = list(postmortem.timeline.all())
     figures = metrics.response_figures(events)
@@ -69,9 +76,9 @@ def document_context(postmortem, user) -> dict:
     today = timezone.now().date()
     action_items = list(postmortem.action_items.all())
     for item in action_items:
-        item.overdue = item.is_overdue(today)
-        item.due_soon = item.is_due_soon(today)
-        item.can_change = user is not None and can_change_status(user, item, postmortem)
+        mark_row(
+            item, today, can_change=user is not None and can_change_status(user, item, postmortem)
+        )
     threads = _threads(postmortem)
     related = list(postmortem.related_incidents.all())
     # A related incident the reader may not see is not even named.

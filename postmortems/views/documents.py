@@ -19,6 +19,13 @@ def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def query_without_page(request) -> str:
+    """The page's query string less its page number: what the pager's links build on."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def get_postmortem_for_user(user, key, queryset=None) -> Postmortem:
     """The one lookup: a document the user may see, or 404."""
     queryset = queryset if queryset is not None else Postmortem.objects.all()
@@ -43,12 +50,10 @@ def postmortem_list(request):
             postmortems = postmortems.filter(is_mine=True)
     postmortems = postmortems.order_by("-is_mine", "-incident_date", "-created_at")
     page = Paginator(postmortems, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "postmortems/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from postmortems import editing, search
 from postmortems.forms import DateInput, people
 from postmortems.models import ActionItem, Postmortem, Severity, Tag
-from postmortems.views.documents import get_postmortem_for_user
+from postmortems.views.documents import get_postmortem_for_user, query_without_page
 
 PAGE_SIZE = 20
 RELATED_KEY = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
@@ -157,8 +157,6 @@ def search_view(request):
         for postmortem in page.object_list:
             postmortem.snippet = snippets.get(postmortem.pk)
 
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "postmortems/search.html",
@@ -172,7 +170,7 @@ def search_view(request):
             "filtered": form.has_filters(data),
             "capped": page is not None and page.paginator.count >= search.CANDIDATES,
             "candidates": search.CANDIDATES,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
         },
     )
 
