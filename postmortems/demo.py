@@ -258,12 +258,11 @@ def _backdate(pm) -> None:
         DocumentVersion.objects.filter(pk=version.pk).update(created_at=at)
     Postmortem.objects.filter(pk=pm.pk).update(created_at=start, updated_at=when)
     # A Final document's frozen page shows its dates: render it again with the true ones.
-    for snapshot in Snapshot.objects.filter(postmortem=pm):
+    snapshots = Snapshot.objects.filter(postmortem=pm)
+    if snapshots.exists():  # a demo document is Final at most once
         final = Postmortem.objects.with_document().get(pk=pm.pk)
-        snapshot.html = render_to_string(
-            "postmortems/snapshot_body.html", workflow._snapshot_context(final)
-        )
-        snapshot.save(update_fields=["html"])
+        html = render_to_string("postmortems/snapshot_body.html", workflow._snapshot_context(final))
+        snapshots.update(html=html)
 
 
 def _document(key, creator, authors, **fields) -> Postmortem:
