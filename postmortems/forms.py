@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import User
 from postmortems.fields import HttpsURLField, TagsField, UTCDateTimeField
+from postmortems.markdown import validate_renderable
 from postmortems.models import (
     ActionItem,
     ContributingFactor,
@@ -140,7 +141,8 @@ class SectionForm(forms.ModelForm):
 
 
 def limit_text(fields):
-    """Every free-text box refuses too much text with one message saying how much it got.
+    """Every free-text box refuses too much text with one message saying how much it got, and
+    text that cannot be formatted in time (every such box is shown as Markdown).
 
     The limit is the field's own (a 2,000-character table cell) or MAX_TEXT; the browser
     gets no maxlength, which would cut a paste short without a word.
@@ -170,6 +172,7 @@ def _text_limit(limit):
                 f"This is {len(value):,} characters; the limit is {limit:,}. "
                 "Link long logs or documents from Supporting information instead of pasting them."
             )
+        validate_renderable(value)
 
     return validate
 
@@ -523,6 +526,7 @@ class CommentForm(forms.Form):
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=10_000,
+        validators=[validate_renderable],
         help_text="Markdown. Comments never change the document or its signatures.",
     )
 

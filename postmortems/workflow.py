@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from postmortems import notifications
 from postmortems.content import canonical_content, content_hash
+from postmortems.markdown import RenderFailed, strict_rendering
 from postmortems.models import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
@@ -257,7 +258,15 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
     pm.next_review_date = timezone.now().date() + datetime.timedelta(
         days=settings.POSTMORTEM_REVIEW_AFTER_DAYS
     )
-    html = render_to_string("postmortems/snapshot_body.html", _snapshot_context(pm))
+    try:
+        # Strictly: a text shown as typed (it could not be formatted) is never frozen.
+        with strict_rendering():
+            html = render_to_string("postmortems/snapshot_body.html", _snapshot_context(pm))
+    except RenderFailed as failure:
+        raise TransitionError(
+            f"{pm.key} cannot be frozen as Final: one of its texts cannot be formatted "
+            f"({failure}). Request changes so that an author can correct it."
+        ) from None
     Snapshot.objects.create(
         postmortem=pm, version=pm.version, content=content, content_hash=digest, html=html
     )

@@ -63,6 +63,11 @@ ACTIVITY_SHOWN = 50
 @require_safe
 def postmortem_detail(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
+    return render(request, "postmortems/detail.html", detail_context(request, postmortem))
+
+
+def detail_context(request, postmortem, **extra) -> dict:
+    """Everything the document page shows (``postmortem`` loaded with ``with_document()``)."""
     context = document_context(postmortem, request.user)
     context.update(workflow_context(postmortem, request.user))
     activity = list(
@@ -76,7 +81,8 @@ def postmortem_detail(request, key):
         postmortem.snapshots.only("version", "finalized_at", "postmortem_id")
     )
     context.update(search.similar_context(postmortem, request.user))
-    return render(request, "postmortems/detail.html", context)
+    context.update(extra)
+    return context
 
 
 def postmortem_new(request):

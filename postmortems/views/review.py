@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,7 +18,7 @@ from postmortems.forms import (
 )
 from postmortems.models import Activity, Approval, Comment, Postmortem, Snapshot
 from postmortems.sections import BY_SLUG
-from postmortems.views.documents import get_postmortem_for_user
+from postmortems.views.documents import detail_context, get_postmortem_for_user
 
 
 def _refused(request, postmortem, error, anchor="workflow"):
@@ -191,18 +192,17 @@ def can_comment(user, postmortem) -> bool:
 
 @require_POST
 def comment_add(request, key):
-    postmortem = get_postmortem_for_user(
-        request.user, key, Postmortem.objects.prefetch_related("authors", "approvals")
-    )
+    postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
     if not can_comment(request.user, postmortem):
         raise PermissionDenied(
             "Only the authors and the assigned reviewers comment on this document."
         )
     form = CommentForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["section"] not in BY_SLUG:
-        messages.error(request, "The comment was empty or too long; nothing was posted.")
-        return redirect(postmortem)
+    if not form.is_valid():
+        return _comment_refused(request, postmortem, form)
     data = form.cleaned_data
+    if data["section"] not in BY_SLUG:
+        raise Http404("No such section.")
     parent = None
     if data.get("parent"):
         parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem, parent=None)
@@ -221,6 +221,25 @@ def comment_add(request, key):
         detail=comment.body[:200],
     )
     return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _comment_refused(request, postmortem, form):
+    """The document again, the comment kept in its box with what is wrong beside it."""
+    section = form.data.get("section", "")
+    if section not in BY_SLUG:
+        raise Http404("No such section.")
+    parent = form.cleaned_data.get("parent") if "parent" in form.cleaned_data else None
+    errors = [e for name in ("body", "parent", "__all__") for e in form.errors.get(name, [])]
+    messages.error(request, "Your comment was not posted; it is kept in its box below.")
+    draft = {
+        "section": section,
+        "parent": parent,
+        "body": form.data.get("body", ""),
+        "errors": errors,
+    }
+    return render(
+        request, "postmortems/detail.html", detail_context(request, postmortem, comment_draft=draft)
+    )
 
 
 @require_POST

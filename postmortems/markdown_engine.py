@@ -1,0 +1,274 @@
+"""Markdown to sanitized HTML, converted in a separate process so no text can hang a page.
+
+Python-Markdown is quadratic on some inputs (``"[" * 20000`` takes half a minute) and raises
+RecursionError on deep nesting (``"* " * 496 + "x"``); its maintainers consider both out of
+scope. A thread cannot be stopped in the middle of a conversion, a process can: every
+conversion runs in a small worker process (``python -m postmortems.markdown_engine``) that
+holds the converter and the sanitizer. The web process sends it a text, waits at most its time
+budget, and kills it when it is late, so a slow text costs its budget and nothing more, and a
+failure can only ever break the worker's own state, which is then rebuilt or thrown away.
+
+This module knows nothing of Django; ``postmortems.markdown`` is the API the app uses.
+"""
+
+import contextlib
+import os
+import re
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import bleach
+import markdown as md
+from bleach.css_sanitizer import CSSSanitizer
+from bleach.linkifier import LinkifyFilter
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "blockquote", "pre", "code", "kbd", "samp",
+        "h1", "h2", "h3", "h4", "h5", "h6",
+        "ul", "ol", "li", "dl", "dt", "dd",
+        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+        "strong", "em", "b", "i", "s", "del", "ins", "sub", "sup", "mark", "abbr",
+        "a",
+    }
+)  # fmt: skip
+# A fenced block's language (```python gives class="language-python") is the only class kept:
+# any other class would let a text dress itself in the app's own CSS (a full-page overlay).
+CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+
+
+def _code_attribute(tag, name, value):
+    return name == "class" and CODE_CLASS.fullmatch(value) is not None
+
+
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "th": ["align", "colspan", "rowspan"],
+    "td": ["align", "colspan", "rowspan"],
+    "ol": ["start"],
+    "code": _code_attribute,
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+EXTENSIONS = ["extra", "sane_lists", "nl2br"]
+LINK_REL = "noopener noreferrer nofollow"
+
+# Answers of the worker.
+OK, TOO_DEEP, FAILED = 0, 1, 2
+# The worker's memory: far above any honest text, low enough that a runaway conversion ends
+# with a MemoryError in the worker instead of the machine swapping.
+WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+STARTUP_SECONDS = 20
+MAX_IDLE_WORKERS = 4
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the conversion (runs in the worker) -------------------------------------------------------
+
+
+def _force_rel(attrs, new=False):
+    """Every link, typed or linkified, opens nothing with our window and passes no referrer."""
+    if (None, "href") in attrs:
+        attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+def _new_cleaner() -> bleach.Cleaner:
+    # Disallowed markup is escaped (shown as text), never executed; bare URLs become links.
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=False,
+        strip_comments=True,
+        css_sanitizer=CSSSanitizer(allowed_css_properties=[]),
+        filters=[partial(LinkifyFilter, callbacks=[_force_rel], skip_tags={"pre", "code"})],
+    )
+
+
+class Converter:
+    """Python-Markdown and bleach, built once and reused (building them loads every extension),
+    and built afresh after any error: a failed conversion can leave either half-way through."""
+
+    def __init__(self):
+        self._markdown = None
+        self._cleaner = None
+
+    def convert(self, text: str) -> str:
+        if self._markdown is None:
+            self._markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
+            self._cleaner = _new_cleaner()
+        try:
+            return self._cleaner.clean(self._markdown.reset().convert(text))
+        except BaseException:
+            self._markdown = self._cleaner = None
+            raise
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError
+    return data
+
+
+def serve(stdin=None, stdout=None) -> None:
+    """The worker's loop: a length-prefixed UTF-8 text in, a status and the HTML out."""
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    # Ctrl-C in the terminal is for the web server; this worker ends when its pipe closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    converter = Converter()
+    converter.convert("warm *up*")  # load the extensions before saying ready
+    stdout.write(b"R")
+    stdout.flush()
+    while True:
+        try:
+            (size,) = struct.unpack(">I", _read_exactly(stdin, 4))
+            text = _read_exactly(stdin, size).decode("utf-8", "replace")
+        except EOFError:
+            return  # the web process went away
+        try:
+            status, payload = OK, converter.convert(text)
+        except RecursionError:
+            status, payload = TOO_DEEP, "nested too deeply"
+        except Exception as exc:  # noqa: BLE001 — any failure is reported, the loop goes on
+            status, payload = FAILED, type(exc).__name__
+        body = payload.encode("utf-8")
+        stdout.write(struct.pack(">BI", status, len(body)) + body)
+        stdout.flush()
+
+
+# --- the client (runs in the web process) ------------------------------------------------------
+
+
+class Late(Exception):
+    """The worker did not answer within the time allowed (it has been stopped)."""
+
+
+class Broken(Exception):
+    """The worker could not be started or died."""
+
+
+class Worker:
+    """One worker process and the pipes to it; used by one thread at a time."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "postmortems.markdown_engine"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+            close_fds=True,
+        )
+        self._out = self.process.stdout.fileno()
+        try:
+            ready = self._read(1, time.monotonic() + STARTUP_SECONDS) == b"R"
+        except (Late, Broken):
+            ready = False
+        if not ready:
+            self.stop()
+            raise Broken("the Markdown worker did not start")
+
+    def convert(self, text: str, timeout: float) -> tuple[int, str]:
+        deadline = time.monotonic() + timeout
+        data = text.encode("utf-8", "replace")
+        try:
+            self.process.stdin.write(struct.pack(">I", len(data)) + data)
+            self.process.stdin.flush()
+        except OSError as exc:
+            raise Broken(str(exc)) from exc
+        status, size = struct.unpack(">BI", self._read(5, deadline))
+        return status, self._read(size, deadline).decode("utf-8")
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self._out], [], [], wait)[0]:
+                raise Late
+            chunk = os.read(self._out, remaining)
+            if not chunk:
+                raise Broken("the Markdown worker stopped")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+class Pool:
+    """Idle workers of this process, handed to one thread at a time."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.idle: list[Worker] = []
+        self.lock = threading.Lock()
+
+    def convert(self, text: str, timeout: float) -> tuple[int, str]:
+        """(status, HTML or reason); raises Late or Broken, having stopped that worker."""
+        with self.lock:
+            worker = self.idle.pop() if self.idle else None
+        if worker is None:
+            worker = Worker()
+        try:
+            answer = worker.convert(text, timeout)
+        except (Late, Broken):
+            worker.stop()
+            raise
+        with self.lock:
+            if len(self.idle) < MAX_IDLE_WORKERS:
+                self.idle.append(worker)
+                worker = None
+        if worker is not None:
+            worker.stop()
+        return answer
+
+    def close(self) -> None:
+        with self.lock:
+            workers, self.idle = self.idle, []
+        for worker in workers:
+            worker.stop()
+
+
+_pool: Pool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> Pool:
+    """This process's pool (a forked child, e.g. a gunicorn worker, starts its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.pid != os.getpid():
+            _pool = Pool()
+        return _pool
+
+
+def _close_pool():
+    if _pool is not None and _pool.pid == os.getpid():
+        _pool.close()
+
+
+if __name__ == "__main__":
+    serve()
+else:
+    import atexit
+
+    atexit.register(_close_pool)
