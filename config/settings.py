@@ -131,14 +131,31 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Sign-in throttling (django-axes): 5 failures lock the account, and separately the
-# address, for 15 minutes; a successful sign-in resets the count.
+# Proxies in front of the app that append the client's address to X-Forwarded-For (1 behind
+# the README's TLS proxy). 0: the direct peer (REMOTE_ADDR) is the client. Addresses further
+# left in the header than this count are the client's own claims and never trusted.
+TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"DJANGO_TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}."
+    )
+
+# Sign-in throttling (django-axes): 5 wrong passwords for one account from one address lock
+# that account at that address for 15 minutes, so nobody can lock everyone else out; a
+# success resets the count. Passwords asked again (signing, changing the password) count
+# too (accounts/passwords.py). The address comes from accounts/addresses.py.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Password-reset requests: at most this many an hour from one address (beyond, the form asks
+# to try later), and reset emails to one email address (beyond, nothing is sent, silently).
+PASSWORD_RESET_REQUESTS_PER_HOUR = envint("PASSWORD_RESET_REQUESTS_PER_HOUR", 5)
+PASSWORD_RESET_EMAILS_PER_HOUR = envint("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "postmortems:list"

@@ -1,5 +1,6 @@
 """Headers, sign-in throttling, session hygiene and the audit trail."""
 
+import datetime
 import logging
 
 import pytest
@@ -38,26 +39,53 @@ def sign_in(client, username, password):
     return client.post("/accounts/login/", {"username": username, "password": password})
 
 
-def test_too_many_failures_lock_the_account(client, author, settings):
+def test_too_many_failures_lock_the_account_at_that_address(client, author, settings):
     settings.AXES_FAILURE_LIMIT = 3
     assert sign_in(client, "alice", "wrong").status_code == 200  # the usual "wrong password"
     sign_in(client, "alice", "wrong")
     sign_in(client, "alice", "wrong")
-    response = sign_in(Client(REMOTE_ADDR="10.9.9.9"), "alice", PASSWORD)  # even from elsewhere
+    response = sign_in(client, "alice", PASSWORD)  # even with the right password
     assert response.status_code == 429
-    assert "Too many failed sign-ins" in response.content.decode()
+    body = response.content.decode()
+    assert "Too many failed sign-ins" in body and "15 minutes" in body
+    # Guessing alice's password does not lock alice out everywhere.
+    assert sign_in(Client(REMOTE_ADDR="10.9.9.9"), "alice", PASSWORD).status_code == 302
 
 
-def test_too_many_failures_lock_the_address(author, coauthor, settings):
+def test_failures_from_one_address_lock_no_one_else(author, coauthor, settings):
     settings.AXES_FAILURE_LIMIT = 3
     attacker = Client(REMOTE_ADDR="10.6.6.6")
-    for username in ("alice", "bob", "nobody"):
+    for username in ("alice", "bob", "nobody", "bob", "bob"):
         sign_in(attacker, username, "wrong")
     response = sign_in(attacker, "bob", PASSWORD)
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.content.decode()
-    # Someone else, elsewhere, still signs in.
+    # Someone else, elsewhere, still signs in; and another account from that address too.
     assert sign_in(Client(REMOTE_ADDR="10.1.1.1"), "bob", PASSWORD).status_code == 302
+    assert sign_in(attacker, "alice", PASSWORD).status_code == 302
+
+
+def test_behind_the_proxy_failures_lock_the_client_not_everyone(author, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    # Every request reaches the app from the proxy, which appends the client's address.
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(3):
+        sign_in(attacker, "alice", "wrong")
+    assert sign_in(attacker, "alice", PASSWORD).status_code == 429
+    # A spoofed header from the attacker is not believed: the proxy's last address is.
+    spoofing = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    assert sign_in(spoofing, "alice", PASSWORD).status_code == 429
+    alice = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert sign_in(alice, "alice", PASSWORD).status_code == 302
+
+
+def test_the_lockout_page_says_for_how_long(client, author, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=1)
+    sign_in(client, "alice", "wrong")
+    body = sign_in(client, "alice", PASSWORD).content.decode()
+    assert "is paused for 1 minute after several wrong passwords" in body
 
 
 def test_a_success_resets_the_count(client, author, settings):
