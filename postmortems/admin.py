@@ -1,13 +1,109 @@
-from django.contrib import admin
+"""The Django admin: for superusers only, and never a way around the document's rules.
 
-from postmortems.models import Postmortem
+Restricted documents are visible to superusers anyway; staff with model permissions get
+nothing here (they would otherwise read every restricted document). Content is read-only
+once a document is Under Review or Final; a change to a Draft is logged and versioned like any
+save, and a signature on the earlier content goes stale (signatures follow the content hash).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import F
+from django.utils import timezone
+
+from postmortems.models import Activity, ApprovalPolicy, PolicyRole, Postmortem
+
+
+class SuperusersOnly:
+    """Every permission of the admin page is the superuser flag, not model permissions."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
 
 
 @admin.register(Postmortem)
-class PostmortemAdmin(admin.ModelAdmin):
+class PostmortemAdmin(SuperusersOnly, admin.ModelAdmin):
     list_display = ("key", "title", "incident_date", "severity", "status", "version", "updated_at")
     list_filter = ("status", "severity")
     search_fields = ("key", "title", "executive_summary")
     filter_horizontal = ("authors",)
     date_hierarchy = "incident_date"
     readonly_fields = ("created_at", "updated_at", "created_by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        # A document starts through the app (its approval slots, its first version).
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Postmortem.Status.DRAFT:
+            editable = [f.name for f in obj._meta.get_fields() if f.concrete and f.editable]
+            return [*dict.fromkeys([*self.readonly_fields, *editable])]
+        return self.readonly_fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.changed_data:
+            # As the editor does: a new revision, an activity entry and a version.
+            Postmortem.objects.filter(pk=form.instance.pk).update(
+                revision=F("revision") + 1, updated_at=timezone.now()
+            )
+            Activity.objects.create(
+                postmortem=form.instance,
+                actor=request.user,
+                verb=Activity.Verb.EDITED,
+                section="admin",
+                detail=("changed in the administration: " + ", ".join(form.changed_data))[:300],
+            )
+
+
+class PolicyRoleFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        roles = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        names = [r["role"].strip().casefold() for r in roles]
+        if len(names) != len(set(names)):
+            raise forms.ValidationError("Each role appears once.")
+        if not any(not r.get("is_author_slot") for r in roles):
+            raise forms.ValidationError(
+                "Keep at least one role that is not signed by an author: without an "
+                "independent reviewer, an author alone could make a document Final."
+            )
+
+
+class PolicyRoleInline(admin.TabularInline):
+    model = PolicyRole
+    formset = PolicyRoleFormSet
+    extra = 1
+    ordering = ("position", "id")
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(SuperusersOnly, admin.ModelAdmin):
+    list_display = ("__str__", "roles_list")
+    inlines = [PolicyRoleInline]
+
+    @admin.display(description="Roles")
+    def roles_list(self, policy):
+        return ", ".join(role.role for role in policy.roles.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
@@ -108,11 +107,17 @@ def seed_demo() -> dict[str, User]:
     main.related_incidents.set([related])
 
     _sign_off(main, people, signed=("alice", "carol", "erin", "victor"))
+    # Every document gets the approval policy's four signatures (the template's, by default).
     _sign_off(
         related,
         people,
-        slots=[("Author", "carol"), ("Reviewer (Eng Lead)", "erin")],
-        signed=("carol", "erin"),
+        slots=[
+            ("Author", "carol"),
+            ("Reviewer (SRE Lead)", "bob"),
+            ("Reviewer (Eng Lead)", "erin"),
+            ("Approver (VP Eng)", "victor"),
+        ],
+        signed=("carol", "bob", "erin", "victor"),
     )
 
     waiting = _document(
@@ -132,6 +137,7 @@ def seed_demo() -> dict[str, User]:
         slots=[
             ("Author", "bob"),
             ("Reviewer (SRE Lead)", "carol"),
+            ("Reviewer (Eng Lead)", "erin"),
             ("Approver (VP Eng)", "victor"),
         ],
         signed=("bob",),
@@ -177,6 +183,7 @@ def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS, edits=()) -> None:
             is_author_slot=(position == 0),
             assignee=people[username],
             position=position,
+            from_policy=True,
         )
         for position, (role, username) in enumerate(slots)
     )
@@ -216,7 +223,7 @@ def _sign_off(pm, people, *, signed, slots=TEMPLATE_SLOTS, edits=()) -> None:
                 verb=Activity.Verb.SIGNED,
                 detail=f"as {approval.role} (SHA-256 {digest[:12]}…)",
             )
-    if all(a.is_current(pm) for a in pm.approvals.all() if a.required):
+    if not workflow.unsigned_roles(pm, digest):
         # The same step the last real signature takes: snapshot, next review date, Final.
         workflow.finalize_signed(pm, by=people[signed[-1]], content=content, notify=False)
 
@@ -261,8 +268,7 @@ def _backdate(pm) -> None:
     snapshots = Snapshot.objects.filter(postmortem=pm)
     if snapshots.exists():  # a demo document is Final at most once
         final = Postmortem.objects.with_document().get(pk=pm.pk)
-        html = render_to_string("postmortems/snapshot_body.html", workflow._snapshot_context(final))
-        snapshots.update(html=html)
+        snapshots.update(html=workflow.snapshot_html(final))
 
 
 def _document(key, creator, authors, **fields) -> Postmortem:

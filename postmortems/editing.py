@@ -80,6 +80,11 @@ def save_section(postmortem, slug: str, form, *, by) -> Postmortem:
     form.save_m2m()
     if "tags" in form.cleaned_data:
         _save_tags(instance, form.cleaned_data["tags"])
+    if "severity" in form.changed_data:
+        # Who must sign follows the severity's approval policy.
+        from postmortems.workflow import apply_policy
+
+        apply_policy(instance, by=by)
     _stamp(locked, slug, by)
     _log_edit(locked, slug, by, "saved the section")
     return instance

@@ -489,6 +489,8 @@ class SupportingLinkForm(RowForm):
 
 
 class SignForm(forms.Form):
+    # The SHA-256 of the content the page showed: what the signature is for.
+    seen_hash = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Your own password: a signature is a deliberate act, and only yours.",
@@ -542,6 +544,15 @@ class ApprovalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people()
         self.fields["assignee"].empty_label = "— unassigned —"
+
+
+class HandOverForm(forms.Form):
+    to = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Hand over to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = people()
+        self.fields["to"].empty_label = "— nobody (unassigned) —"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -68,10 +68,11 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     due_date = datetime.date(2026, 2, 5)
 
 
-def ready_for_review(*, authors, slots, key="INC-2026-0100"):
+def ready_for_review(*, authors, slots, key="INC-2026-0100", policy=True):
     """A Draft with every required section complete and the approval slots given.
 
-    `slots` is a list of (role, person, is_author_slot).
+    `slots` is a list of (role, person, is_author_slot). With `policy`, they are what the
+    approval policy of its severity (SEV-2) asks for, as a Draft would have been given them.
     """
     from decimal import Decimal
 
@@ -117,6 +118,10 @@ def ready_for_review(*, authors, slots, key="INC-2026-0100"):
     ActionItemFactory(postmortem=postmortem, category="prevent")
     Lesson.objects.create(postmortem=postmortem, category="technical", text="Size pools by QPS")
     Lesson.objects.create(postmortem=postmortem, category="process", text="Tell SRE first")
+    if policy:
+        set_policy(
+            postmortem.severity, [(role, is_author_slot) for role, _, is_author_slot in slots]
+        )
     for position, (role, person, is_author_slot) in enumerate(slots):
         Approval.objects.create(
             postmortem=postmortem,
@@ -124,5 +129,43 @@ def ready_for_review(*, authors, slots, key="INC-2026-0100"):
             assignee=person,
             is_author_slot=is_author_slot,
             position=position,
+            from_policy=policy,
         )
     return postmortem
+
+
+def signing_request(address="10.0.0.1"):
+    """A request as the sign page receives it: the password check counts failures by address."""
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/sign/", REMOTE_ADDR=address)
+
+
+def shown_hash(postmortem) -> str:
+    """The content hash a page shows of the document as it is now (what a signer saw)."""
+    from postmortems.content import document_hash
+
+    return document_hash(Postmortem.objects.with_document().get(pk=postmortem.pk))
+
+
+def sign(approval, *, by, password=PASSWORD, **kwargs):
+    """``workflow.sign`` as the sign page calls it: on the content as it is now, shown to the
+    signer, from a request."""
+    from postmortems import workflow
+
+    kwargs.setdefault("seen_hash", shown_hash(approval.postmortem))
+    kwargs.setdefault("request", signing_request())
+    return workflow.sign(approval, by=by, password=password, **kwargs)
+
+
+def set_policy(severity, roles):
+    """The approval policy of one severity: [(role, is_author_slot)] in order."""
+    from postmortems.models import ApprovalPolicy, PolicyRole
+
+    policy, _ = ApprovalPolicy.objects.get_or_create(severity=severity)
+    policy.roles.all().delete()
+    PolicyRole.objects.bulk_create(
+        PolicyRole(policy=policy, role=role, is_author_slot=is_author_slot, position=n)
+        for n, (role, is_author_slot) in enumerate(roles)
+    )
+    return policy

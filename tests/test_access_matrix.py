@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from postmortems import workflow
 from postmortems.models import ActionItem, Approval, Comment, Postmortem, TimelineEvent
-from tests.factories import PASSWORD, UserFactory, ready_for_review
+from tests.factories import PASSWORD, UserFactory, ready_for_review, shown_hash, sign
 
 ROLES = ["anonymous", "outsider", "author", "reviewer", "approver", "admin"]
 STATES = ["draft", "in_review", "final", "restricted"]
@@ -111,7 +111,7 @@ RULES = {
     "postmortems:sign": {
         "get": lambda r, s: 200 if r == "reviewer" else 403,
         "post": lambda r, s: (302 if s == "in_review" else 200) if r == "reviewer" else 403,
-        "data": lambda ctx: {"password": PASSWORD},
+        "data": lambda ctx: {"password": PASSWORD, "seen_hash": shown_hash(ctx["doc"])},
         "changes": lambda r, s: r == "reviewer" and s == "in_review",
     },
     "postmortems:comment-add": {
@@ -188,9 +188,7 @@ def build(people, state):
             ("Reviewer (SRE Lead)", "reviewer"),
             ("Approver (VP Eng)", "approver"),
         ]:
-            workflow.sign(
-                Approval.objects.get(postmortem=doc, role=role), by=people[who], password=PASSWORD
-            )
+            sign(Approval.objects.get(postmortem=doc, role=role), by=people[who], password=PASSWORD)
     Comment.objects.create(postmortem=doc, section="impact", author=people["reviewer"], body="Q")
     return Postmortem.objects.get(pk=doc.pk)
 
@@ -251,7 +249,7 @@ def test_access(client, world, name, route, role, state, method):
     rule = RULES[name]
     path = path_for(name, route, doc)
     before = fingerprint(doc)
-    data = rule["data"]({}) if "data" in rule else {}
+    data = rule["data"]({"doc": doc}) if "data" in rule else {}
     response = client.get(path) if method == "get" else client.post(path, data)
 
     if role == "anonymous":

@@ -17,7 +17,9 @@ from postmortems.models.review import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
     Approval,
+    ApprovalPolicy,
     Comment,
+    PolicyRole,
     Snapshot,
 )
 from postmortems.models.rows import (
@@ -35,6 +37,8 @@ __all__ = [
     "DEFAULT_APPROVAL_SLOTS",
     "Activity",
     "Approval",
+    "ApprovalPolicy",
+    "PolicyRole",
     "Comment",
     "DocumentVersion",
     "Snapshot",

@@ -3,15 +3,53 @@
 from django.conf import settings
 from django.db import models
 
-from postmortems.models.document import Postmortem
+from postmortems.models.document import Postmortem, Severity
 
-# The template's approvals table; every new document starts with these slots.
+# The template's approvals table: the approval policy of every severity unless changed.
 DEFAULT_APPROVAL_SLOTS = (
     ("Author", True),
     ("Reviewer (SRE Lead)", False),
     ("Reviewer (Eng Lead)", False),
     ("Approver (VP Eng)", False),
 )
+
+
+class ApprovalPolicy(models.Model):
+    """Which signatures every document of one severity needs before it is Final.
+
+    Kept by administrators; the authors of a document fill its slots but cannot remove one,
+    rename it or make it optional.
+    """
+
+    severity = models.CharField(max_length=8, choices=Severity, unique=True)
+
+    class Meta:
+        ordering = ["severity"]
+        verbose_name_plural = "approval policies"
+
+    def __str__(self):
+        return f"Approvals for {self.get_severity_display()}"
+
+
+class PolicyRole(models.Model):
+    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=100, help_text="e.g. Reviewer (SRE Lead).")
+    is_author_slot = models.BooleanField(
+        "signed by an author",
+        default=False,
+        help_text="The authors' own sign-off. Every other role is an independent review: "
+        "nobody who wrote or edited the document may hold it.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "role"], name="one_policy_role_per_name")
+        ]
+
+    def __str__(self):
+        return self.role
 
 
 class Approval(models.Model):
@@ -28,6 +66,10 @@ class Approval(models.Model):
         default=True,
         help_text="The document becomes Final only when every required slot is signed.",
     )
+    # Asked for by the approval policy of the document's severity: fixed and required.
+    from_policy = models.BooleanField(default=False, editable=False)
+    # The holder requested changes and has not signed since: the slot stays theirs.
+    changes_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -54,10 +96,17 @@ class Approval(models.Model):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    def signed_on(self, digest: str) -> bool:
+        """Signed on the content whose SHA-256 this is."""
+        return self.is_signed and bool(self.content_hash) and self.content_hash == digest
+
     def is_current(self, postmortem=None) -> bool:
-        """Signed on the document's present content (a later edit makes a signature stale)."""
-        postmortem = postmortem or self.postmortem
-        return self.is_signed and self.signed_revision == postmortem.revision
+        """Signed on the document's present content: any change to it, through the editor or
+        behind its back, makes the signature stale (the hash, not a revision number, decides).
+        """
+        from postmortems.content import document_hash
+
+        return self.is_signed and self.signed_on(document_hash(postmortem or self.postmortem))
 
     def clear_signature(self):
         self.decision = ""

@@ -5,6 +5,7 @@ from itertools import groupby
 from django.utils import timezone
 
 from postmortems import editing, metrics
+from postmortems.content import document_hash
 from postmortems.models import (
     ActionItem,
     DetectionMethod,
@@ -91,9 +92,11 @@ def document_context(postmortem, user) -> dict:
             .values_list("pk", flat=True)
         )
     approvals = list(postmortem.approvals.all())
+    digest = document_hash(postmortem)
     for approval in approvals:
-        approval.current = approval.is_current(postmortem)
+        approval.current = approval.signed_on(digest)
     return {
+        "content_digest": digest,
         "document_sections": [
             (
                 slug,
@@ -129,6 +132,7 @@ def workflow_context(postmortem, user) -> dict:
     """Who may do what in the review panel; the server checks again in `workflow`."""
     from postmortems import workflow
 
+    digest = document_hash(postmortem)
     approvals = list(postmortem.approvals.all())
     required = [a for a in approvals if a.required]
     mine = [a for a in approvals if a.assignee_id == user.pk]
@@ -137,8 +141,8 @@ def workflow_context(postmortem, user) -> dict:
         "is_author": is_author,
         "is_reviewer": any(not a.is_author_slot for a in mine),
         "can_comment": is_author or bool(mine) or user.is_superuser,
-        "my_unsigned": [a for a in mine if not a.is_current(postmortem)],
-        "signed_count": sum(1 for a in required if a.is_current(postmortem)),
+        "my_unsigned": [a for a in mine if not a.signed_on(digest)],
+        "signed_count": sum(1 for a in required if a.signed_on(digest)),
         "required_count": len(required),
         "missing_for_review": workflow.missing_for_review(postmortem)
         if postmortem.status == postmortem.Status.DRAFT

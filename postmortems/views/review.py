@@ -1,17 +1,21 @@
 """Review and sign-off: submit, withdraw, request changes, sign, reopen; approvals; comments."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from postmortems import workflow
+from postmortems.content import document_hash
 from postmortems.forms import (
     ApprovalForm,
     CommentForm,
+    HandOverForm,
     ReopenForm,
     RequestChangesForm,
     SignForm,
@@ -66,21 +70,38 @@ def request_changes(request, key):
 
 @require_http_methods(["GET", "POST"])
 def sign(request, key, approval_id):
-    postmortem = get_postmortem_for_user(request.user, key)
-    approval = get_object_or_404(
-        Approval.objects.select_related("assignee"), pk=approval_id, postmortem=postmortem
-    )
+    postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
+    approval = next((a for a in postmortem.approvals.all() if a.pk == approval_id), None)
+    if approval is None:
+        raise Http404("No such approval slot.")
     if approval.assignee_id != request.user.pk:
         raise PermissionDenied(f"Only the person assigned as {approval.role} can sign that slot.")
-    form = SignForm(request.POST or None)
+    digest = document_hash(postmortem)
+    # What the reader was shown: the document page's Sign link carries its hash.
+    seen = request.GET.get("seen", "")
+    seen = seen if re.fullmatch(r"[0-9a-f]{64}", seen) else digest
+    form = SignForm(request.POST or None, initial={"seen_hash": seen})
+    changed = None
+    if request.method == "GET" and seen != digest:
+        changed = workflow.ContentChanged(
+            f"{postmortem.key} changed after you opened it: read what changed, then sign the "
+            "version you read.",
+            seen_revision=workflow.revision_of(postmortem, seen),
+        )
     if request.method == "POST" and form.is_valid():
         try:
             workflow.sign(
                 approval,
                 by=request.user,
                 password=form.cleaned_data["password"],
+                seen_hash=form.cleaned_data["seen_hash"],
                 comment=form.cleaned_data["comment"],
+                request=request,
             )
+        except workflow.ContentChanged as error:
+            changed = error
+            # Still the version they read: they sign again from the document, having read it.
+            form = SignForm(initial={**form.cleaned_data, "password": ""})
         except workflow.TransitionError as error:
             form.add_error("password" if "password" in str(error) else None, str(error))
         else:
@@ -92,10 +113,18 @@ def sign(request, key, approval_id):
             else:
                 messages.success(request, f"Signed as {approval.role}.")
             return redirect(f"{postmortem.get_absolute_url()}#approvals")
+    elif request.method == "POST" and form.errors.get("seen_hash"):
+        form.add_error(None, "The page did not say which version you read: open it again.")
     return render(
         request,
         "postmortems/sign.html",
-        {"postmortem": postmortem, "approval": approval, "form": form},
+        {
+            "postmortem": postmortem,
+            "approval": approval,
+            "form": form,
+            "digest": digest,
+            "changed": changed,
+        },
     )
 
 
@@ -117,9 +146,23 @@ def reopen(request, key):
     return redirect(postmortem)
 
 
+def _slot_id(value) -> int | None:
+    """A slot's id as posted, or None for anything that is not one (``abc``, ``1e3``, ``²``)."""
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) else None
+
+
+def _posted_slot(request, postmortem, field):
+    slot_id = _slot_id(request.POST.get(field))
+    approval = next((a for a in postmortem.approvals.all() if a.pk == slot_id), None)
+    if approval is None:
+        raise workflow.TransitionError("That approval slot does not exist (any more).")
+    return approval
+
+
 @require_http_methods(["GET", "POST"])
 def approvals(request, key):
-    """Who signs this document: the template's slots, editable by the authors while Draft."""
+    """Who signs this document: the approval policy's slots and the authors' own, filled by the
+    authors while Draft; a slot's holder (or an administrator) can hand it over."""
     postmortem = get_postmortem_for_user(
         request.user, key, Postmortem.objects.prefetch_related("authors", "approvals__assignee")
     )
@@ -127,16 +170,23 @@ def approvals(request, key):
     if request.method == "POST":
         try:
             if "remove" in request.POST:
-                approval = get_object_or_404(
-                    Approval, pk=request.POST["remove"], postmortem=postmortem
-                )
+                approval = _posted_slot(request, postmortem, "remove")
                 workflow.remove_approval(approval, by=request.user)
                 messages.success(request, f"Removed {approval.role}.")
                 return redirect("postmortems:approvals", postmortem.key)
-            if "update" in request.POST:
-                approval = get_object_or_404(
-                    Approval, pk=request.POST["update"], postmortem=postmortem
+            if "hand_over" in request.POST:
+                approval = _posted_slot(request, postmortem, "hand_over")
+                form = HandOverForm(request.POST, prefix=f"h{approval.pk}")
+                if not form.is_valid():
+                    raise workflow.TransitionError("Pick the person to hand the slot over to.")
+                to = form.cleaned_data["to"]
+                workflow.hand_over(approval, by=request.user, to=to)
+                messages.success(
+                    request, f"{approval.role} is now {to.name if to else 'unassigned'}."
                 )
+                return redirect("postmortems:approvals", postmortem.key)
+            if "update" in request.POST:
+                approval = _posted_slot(request, postmortem, "update")
                 form = ApprovalForm(request.POST, prefix=f"a{approval.pk}")
                 if form.is_valid():
                     workflow.update_approval(approval, by=request.user, **form.cleaned_data)
@@ -155,20 +205,28 @@ def approvals(request, key):
                     return redirect("postmortems:approvals", postmortem.key)
         except workflow.TransitionError as error:
             messages.error(request, str(error))
-    rows = [
-        (
-            approval,
-            ApprovalForm(
-                prefix=f"a{approval.pk}",
-                initial={
-                    "role": approval.role,
-                    "assignee": approval.assignee,
-                    "required": approval.required,
-                },
-            ),
+    can_change = postmortem.status == Postmortem.Status.DRAFT and (
+        workflow.is_author(request.user, postmortem) or request.user.is_superuser
+    )
+    rows = []
+    for approval in postmortem.approvals.all():
+        approval.kept_by_reviewer = bool(approval.changes_requested_at) and not (
+            approval.assignee_id == request.user.pk or request.user.is_superuser
         )
-        for approval in postmortem.approvals.all()
-    ]
+        approval.can_hand_over = (
+            postmortem.status != Postmortem.Status.FINAL
+            and approval.assignee_id is not None
+            and (approval.assignee_id == request.user.pk or request.user.is_superuser)
+        )
+        form = ApprovalForm(
+            prefix=f"a{approval.pk}",
+            initial={
+                "role": approval.role,
+                "assignee": approval.assignee,
+                "required": approval.required,
+            },
+        )
+        rows.append((approval, form, HandOverForm(prefix=f"h{approval.pk}")))
     return render(
         request,
         "postmortems/approvals.html",
@@ -176,8 +234,8 @@ def approvals(request, key):
             "postmortem": postmortem,
             "rows": rows,
             "add_form": add_form,
-            "can_change": postmortem.status == Postmortem.Status.DRAFT
-            and (workflow.is_author(request.user, postmortem) or request.user.is_superuser),
+            "can_change": can_change,
+            "policy_roles": workflow.policy_roles(postmortem.severity),
         },
     )
 
@@ -277,10 +335,21 @@ def review_queue(request):
     """What is waiting for me: signatures, documents sent back to me, my drafts."""
     user = request.user
     visible = Postmortem.objects.visible_to(user).prefetch_related("authors", "approvals__assignee")
-    mine_to_sign = Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user).filter(
-        Q(signed_at__isnull=True) | ~Q(signed_revision=OuterRef("revision"))
+    # Waiting for my signature: a slot of mine not signed on the content as it is now (the
+    # hash decides, so a change behind the editor's back puts a document back here).
+    holding = (
+        Postmortem.objects.visible_to(user)
+        .filter(status=Postmortem.Status.IN_REVIEW)
+        .filter(Exists(Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user)))
+        .with_document()
     )
-    waiting = visible.filter(status=Postmortem.Status.IN_REVIEW).filter(Exists(mine_to_sign))
+    waiting = []
+    for postmortem in holding.order_by("-updated_at"):
+        digest = document_hash(postmortem)
+        if any(
+            a.assignee_id == user.pk and not a.signed_on(digest) for a in postmortem.approvals.all()
+        ):
+            waiting.append(postmortem)
     last_changes = Activity.objects.filter(
         postmortem=OuterRef("pk"), verb=Activity.Verb.CHANGES_REQUESTED
     ).order_by("-created_at")
@@ -305,7 +374,7 @@ def review_queue(request):
         request,
         "postmortems/review.html",
         {
-            "waiting": waiting.order_by("-updated_at"),
+            "waiting": waiting,
             "returned": returned.order_by("-updated_at"),
             "drafts": drafts.order_by("-updated_at"),
             "in_review_mine": in_review_mine.order_by("-updated_at"),

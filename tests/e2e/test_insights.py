@@ -59,11 +59,11 @@ def test_insights_charts_the_demo_data(page, sign_in, demo_reader, password):
     )
     expect(services.locator("text.bar-total")).to_have_text(["2", "1", "1", "1"])
 
-    # The demo is dated as the work happened: Final on 2026-02-06 (8 days after the incident)
-    # and on 2025-11-18 (6 days after).
-    expect(page.locator('[data-figure="median-days"]')).to_have_text("7")
+    # The demo is dated as the work happened, one signature a day after the submission: Final
+    # on 2026-02-06 and on 2025-11-20, each 8 days after its incident (four signatures each).
+    expect(page.locator('[data-figure="median-days"]')).to_have_text("8")
     expect(page.locator('[data-days="INCIDENT-12345"]')).to_have_text("8")
-    expect(page.locator('[data-days="INCIDENT-8901"]')).to_have_text("6")
+    expect(page.locator('[data-days="INCIDENT-8901"]')).to_have_text("8")
 
     # The numbers behind a chart, for anyone who cannot see it.
     page.locator("details", has_text="Show the numbers").first.locator("summary").click()

@@ -27,6 +27,7 @@ from postmortems.content import document_hash
 from postmortems.forms import ResolutionForm
 from postmortems.models import Activity, Approval, Postmortem, Snapshot
 from tests.factories import PASSWORD, UserFactory, ready_for_review
+from tests.factories import sign as sign_approval
 
 # Settings are configured before collection, so the vendor is known without connecting.
 pytestmark = [
@@ -158,7 +159,7 @@ def loaded(pm) -> Postmortem:
 
 
 def sign(pm, role, person):
-    return workflow.sign(slot(pm, role), by=person, password=PASSWORD)
+    return sign_approval(slot(pm, role), by=person, password=PASSWORD)
 
 
 def submitted(pm, author, *signers):

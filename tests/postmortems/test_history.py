@@ -4,7 +4,7 @@ import pytest
 
 from postmortems import workflow
 from postmortems.models import Approval, DocumentVersion, Postmortem
-from tests.factories import PASSWORD, ready_for_review
+from tests.factories import PASSWORD, ready_for_review, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def final_document(author, reviewer, approver):
     )
     workflow.submit_for_review(doc, by=author)
     for who in (author, reviewer, approver):
-        workflow.sign(Approval.objects.get(postmortem=doc, assignee=who), by=who, password=PASSWORD)
+        sign(Approval.objects.get(postmortem=doc, assignee=who), by=who, password=PASSWORD)
     return Postmortem.objects.get(pk=doc.pk)
 
 
@@ -125,9 +125,7 @@ def test_a_reviewer_sees_changed_since_you_signed_with_a_diff(client, author, re
     client.force_login(author)
     client.post(f"/postmortems/{doc.key}/edit/impact/", {**IMPACT, "regions": "Global"})
     workflow.submit_for_review(doc, by=author)
-    workflow.sign(
-        Approval.objects.get(postmortem=doc, assignee=reviewer), by=reviewer, password=PASSWORD
-    )
+    sign(Approval.objects.get(postmortem=doc, assignee=reviewer), by=reviewer, password=PASSWORD)
     workflow.withdraw(doc, by=author)
     client.post(
         f"/postmortems/{doc.key}/edit/impact/",

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from postmortems import workflow
 from postmortems.models import Approval, Comment, Postmortem
-from tests.factories import PASSWORD, UserFactory, ready_for_review
+from tests.factories import PASSWORD, UserFactory, ready_for_review, shown_hash, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,8 @@ class TestSignPage:
 
     def test_a_wrong_password_is_said_beside_the_field(self, client, reviewing, reviewer):
         response = login(client, reviewer).post(
-            self.slot_url(reviewing, "Reviewer (SRE Lead)"), {"password": "nope", "comment": "kept"}
+            self.slot_url(reviewing, "Reviewer (SRE Lead)"),
+            {"password": "nope", "comment": "kept", "seen_hash": shown_hash(reviewing)},
         )
         body = response.content.decode()
         assert response.status_code == 200
@@ -93,16 +94,18 @@ class TestSignPage:
     def test_the_last_signature_says_it_is_final(
         self, client, reviewing, author, reviewer, approver
     ):
-        workflow.sign(
+        sign(
             Approval.objects.get(postmortem=reviewing, role="Author"), by=author, password=PASSWORD
         )
-        workflow.sign(
+        sign(
             Approval.objects.get(postmortem=reviewing, role="Reviewer (SRE Lead)"),
             by=reviewer,
             password=PASSWORD,
         )
         response = login(client, approver).post(
-            self.slot_url(reviewing, "Approver (VP Eng)"), {"password": PASSWORD}, follow=True
+            self.slot_url(reviewing, "Approver (VP Eng)"),
+            {"password": PASSWORD, "seen_hash": shown_hash(reviewing)},
+            follow=True,
         )
         assert "is Final" in " ".join(messages_of(response))
         body = response.content.decode()

@@ -40,7 +40,7 @@ def test_the_demo_shows_the_whole_review_flow():
     assert main.next_review_date is not None
     waiting = Postmortem.objects.get(key="INCIDENT-12401")
     unsigned = [a.assignee.username for a in waiting.approvals.all() if not a.is_signed]
-    assert unsigned == ["carol", "victor"]
+    assert unsigned == ["carol", "erin", "victor"]
 
 
 @pytest.mark.django_db

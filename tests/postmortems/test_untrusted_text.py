@@ -13,7 +13,7 @@ from django.test import Client
 
 from postmortems import workflow
 from postmortems.models import Approval, Comment, Postmortem, Snapshot, TimelineEvent
-from tests.factories import PASSWORD, TimelineEventFactory, ready_for_review
+from tests.factories import PASSWORD, TimelineEventFactory, ready_for_review, shown_hash, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -153,10 +153,10 @@ def test_a_final_snapshot_never_freezes_text_shown_as_typed(author, reviewer, ap
     # Stored behind the editor's back while the document is Under Review.
     Postmortem.objects.filter(pk=doc.pk).update(verification=DEEP_LIST)
     for role, person in [("Author", author), ("Reviewer (SRE Lead)", reviewer)]:
-        workflow.sign(Approval.objects.get(postmortem=doc, role=role), by=person, password=PASSWORD)
+        sign(Approval.objects.get(postmortem=doc, role=role), by=person, password=PASSWORD)
     last = Approval.objects.get(postmortem=doc, role="Approver (VP Eng)")
     with pytest.raises(workflow.TransitionError, match="cannot be frozen as Final"):
-        workflow.sign(last, by=approver, password=PASSWORD)
+        sign(last, by=approver, password=PASSWORD)
     last.refresh_from_db()
     assert not last.is_signed
     assert not Snapshot.objects.exists()
@@ -170,12 +170,13 @@ def test_the_signer_is_told_why_it_cannot_be_final(author, reviewer, approver):
     )
     workflow.submit_for_review(doc, by=author)
     Postmortem.objects.filter(pk=doc.pk).update(references=BRACKETS)
-    workflow.sign(Approval.objects.get(postmortem=doc, role="Author"), by=author, password=PASSWORD)
+    sign(Approval.objects.get(postmortem=doc, role="Author"), by=author, password=PASSWORD)
     client = Client()
     client.force_login(reviewer)
     slot = Approval.objects.get(postmortem=doc, role="Reviewer (SRE Lead)")
     response = client.post(
-        f"/postmortems/{doc.key}/approvals/{slot.pk}/sign/", {"password": PASSWORD}
+        f"/postmortems/{doc.key}/approvals/{slot.pk}/sign/",
+        {"password": PASSWORD, "seen_hash": shown_hash(doc)},
     )
     assert response.status_code == 200
     assert "cannot be frozen as Final" in response.content.decode()

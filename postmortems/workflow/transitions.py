@@ -14,34 +14,23 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.passwords import PasswordRefused, check_password
 from postmortems import notifications
 from postmortems.content import canonical_content, content_hash
 from postmortems.markdown import RenderFailed, strict_rendering
-from postmortems.models import (
-    DEFAULT_APPROVAL_SLOTS,
-    Activity,
-    Approval,
-    Postmortem,
-    Snapshot,
-)
+from postmortems.models import Activity, Approval, Postmortem, Snapshot
 from postmortems.sections import SECTIONS
+from postmortems.workflow.approvals import (
+    apply_policy,
+    assigned_approvals,
+    involved_people,
+    is_author,
+    missing_approvals,
+    policy_roles,
+)
+from postmortems.workflow.errors import ContentChanged, TransitionError
 
 Status = Postmortem.Status
-
-
-class TransitionError(Exception):
-    """A workflow step was refused; ``str(error)`` is written for the person who tried it."""
-
-
-# --- who is who --------------------------------------------------------------------------------
-
-
-def is_author(user, postmortem) -> bool:
-    return any(a.pk == user.pk for a in postmortem.authors.all())
-
-
-def assigned_approvals(user, postmortem) -> list[Approval]:
-    return [a for a in postmortem.approvals.all() if a.assignee_id == user.pk]
 
 
 def _lock(postmortem) -> Postmortem:
@@ -97,7 +86,7 @@ def next_key(year: int) -> str:
 
 
 def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fields) -> Postmortem:
-    """Start a Draft with the template's approval slots. The creator is always an author."""
+    """Start a Draft with the approval policy's slots. The creator is always an author."""
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -110,16 +99,8 @@ def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fi
                     **fields,
                 )
                 postmortem.authors.set({by, *authors})
-                Approval.objects.bulk_create(
-                    Approval(
-                        postmortem=postmortem,
-                        role=role,
-                        is_author_slot=is_author_slot,
-                        assignee=by if is_author_slot else None,
-                        position=position,
-                    )
-                    for position, (role, is_author_slot) in enumerate(DEFAULT_APPROVAL_SLOTS)
-                )
+                # The approval policy's slots for its severity; the creator holds the author's.
+                apply_policy(postmortem, by=by)
                 _log(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT)
                 return postmortem
         except IntegrityError:
@@ -132,28 +113,14 @@ def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fi
 
 
 def missing_for_review(postmortem) -> list[str]:
-    """What stops a Draft from going to review: incomplete sections, unassigned slots."""
+    """What stops a Draft from going to review: incomplete sections, the approvals."""
     problems = []
     for section in SECTIONS:
         if section.required:
             missing = section.completeness(postmortem).missing
             if missing:
                 problems.append(f"{section.title}: {', '.join(missing)}")
-    approvals = list(postmortem.approvals.all())
-    if not any(a.required for a in approvals):
-        problems.append("Approvals: at least one required approval")
-    for approval in approvals:
-        if approval.required and approval.assignee_id is None:
-            problems.append(f"Approvals: assign someone as {approval.role}")
-        elif (
-            approval.assignee_id
-            and not approval.is_author_slot
-            and is_author(approval.assignee, postmortem)
-        ):
-            problems.append(
-                f"Approvals: {approval.assignee.name} is an author and cannot review as {approval.role}"
-            )
-    return problems
+    return problems + [f"Approvals: {problem}" for problem in missing_approvals(postmortem)]
 
 
 @transaction.atomic
@@ -162,6 +129,8 @@ def submit_for_review(postmortem, *, by) -> Postmortem:
     _expect(pm, Status.DRAFT)
     if not is_author(by, pm):
         raise TransitionError("Only an author can submit the document for review.")
+    # The policy may have changed since the Draft began: it decides who signs, not the Draft.
+    apply_policy(pm, by=by)
     problems = missing_for_review(pm)
     if problems:
         raise TransitionError(
@@ -192,21 +161,33 @@ def request_changes(postmortem, *, by, comment: str) -> Postmortem:
     comment = (comment or "").strip()
     if not comment:
         raise TransitionError("Say what should change: the authors read your comment.")
+    # The reviewer keeps the slot: nobody but them or an administrator can hand it over now.
+    for approval in reviewer_slots:
+        approval.changes_requested_at = timezone.now()
+        approval.save(update_fields=["changes_requested_at"])
     _move(pm, Status.DRAFT, by, Activity.Verb.CHANGES_REQUESTED, detail=comment)
     notifications.changes_requested(pm, by=by, comment=comment)
     return pm
 
 
-@transaction.atomic
-def sign(approval, *, by, password: str, comment: str = "") -> Approval:
-    """The assigned person signs the document's current content, proving it with their password.
+def sign(approval, *, by, password: str, seen_hash: str, request, comment: str = "") -> Approval:
+    """The assigned person signs the content they were shown, proving it with their password.
 
-    The last required signature finalizes the document in the same transaction.
+    ``seen_hash`` is the SHA-256 of the content the sign page showed them: if the document
+    changed since, nothing is signed (``ContentChanged``). The password is checked first,
+    outside the transaction, so that a wrong one counts towards the sign-in throttle (and
+    nobody's edit waits on the slow hash); the last required signature finalizes the document
+    in the same transaction as itself.
     """
-    # The (deliberately slow) password hash is checked before the document row is locked,
-    # so that nobody's edit or signature waits on it; everything else is checked under the lock.
-    if not by.check_password(password or ""):
-        raise TransitionError("That password is not right. Your signature needs your own password.")
+    try:
+        check_password(request, by, password or "")
+    except PasswordRefused as refused:
+        raise TransitionError(f"{refused} Your signature needs your own password.") from None
+    with transaction.atomic():
+        return _sign(approval, by=by, seen_hash=seen_hash, comment=comment)
+
+
+def _sign(approval, *, by, seen_hash, comment) -> Approval:
     pm = _lock(approval.postmortem)
     approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
     if approval is None:
@@ -217,25 +198,67 @@ def sign(approval, *, by, password: str, comment: str = "") -> Approval:
         raise TransitionError(
             f"Only the person assigned as {approval.role} ({who}) can sign that slot."
         )
-    if approval.is_current(pm):
-        raise TransitionError(f"You already signed this version as {approval.role}.")
     content = canonical_content(pm)
+    digest = content_hash(content)
+    if digest != seen_hash:
+        raise ContentChanged(
+            f"{pm.key} changed after you opened it, so nothing was signed: read what changed, "
+            "then sign the version you read.",
+            seen_revision=revision_of(pm, seen_hash),
+        )
+    if approval.signed_on(digest):
+        raise TransitionError(f"You already signed this version as {approval.role}.")
+    if len(assigned_approvals(by, pm)) > 1:
+        raise TransitionError(
+            "You hold more than one slot of this document; each needs its own person. "
+            "Ask an author to change the approvals."
+        )
+    if approval.is_author_slot and not is_author(by, pm):
+        raise TransitionError(f"You are not an author, so you cannot sign as {approval.role}.")
+    if not approval.is_author_slot and by.pk in involved_people(pm):
+        raise TransitionError(
+            f"You wrote or edited this version, so you cannot sign as {approval.role}: "
+            "independent review needs someone else."
+        )
     approval.decision = Approval.Decision.APPROVED
     approval.comment = (comment or "").strip()
     approval.signed_at = timezone.now()
-    approval.content_hash = content_hash(content)
+    approval.content_hash = digest
     approval.signed_revision = pm.revision
+    approval.changes_requested_at = None
     approval.save()
-    _log(
-        pm,
-        by,
-        Activity.Verb.SIGNED,
-        detail=f"as {approval.role} (SHA-256 {approval.content_hash[:12]}…)",
-    )
+    _log(pm, by, Activity.Verb.SIGNED, detail=f"as {approval.role} (SHA-256 {digest[:12]}…)")
     notifications.signed(pm, approval)
-    if all(a.is_current(pm) for a in pm.approvals.all() if a.required):
+    if not unsigned_roles(pm, digest):
         finalize_signed(pm, by=by, content=content)
     return approval
+
+
+def revision_of(pm, digest) -> int | None:
+    """The revision whose content has this hash (for the diff since), if one is recorded."""
+    return (
+        pm.versions.filter(content_hash=digest)
+        .order_by("-revision")
+        .values_list("revision", flat=True)
+        .first()
+    )
+
+
+def unsigned_roles(pm, digest) -> list[str]:
+    """The signatures Final still waits for on the content with this hash: every slot the
+    policy asks for and every other required one, each by someone independent of it."""
+    roles = policy_roles(pm.severity)
+    policy = {role.casefold() for role, _ in roles}
+    present = {a.role.casefold() for a in pm.approvals.all()}
+    waiting = [role for role, _ in roles if role.casefold() not in present]
+    involved = involved_people(pm)
+    for approval in pm.approvals.all():
+        if not (approval.required or approval.role.casefold() in policy):
+            continue
+        independent = approval.is_author_slot or approval.assignee_id not in involved
+        if not (approval.signed_on(digest) and independent):
+            waiting.append(approval.role)
+    return waiting
 
 
 def finalize_signed(pm, *, by, content, notify=True) -> None:
@@ -244,11 +267,7 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
     Called by the last signature inside its transaction (and by the demo data loader).
     """
     digest = content_hash(content)
-    stale = [
-        a.role
-        for a in pm.approvals.all()
-        if a.required and not (a.is_current(pm) and a.content_hash == digest)
-    ]
+    stale = unsigned_roles(pm, digest)
     if stale:
         raise TransitionError(
             "Still waiting for signatures on this version: " + ", ".join(stale) + "."
@@ -259,9 +278,7 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         days=settings.POSTMORTEM_REVIEW_AFTER_DAYS
     )
     try:
-        # Strictly: a text shown as typed (it could not be formatted) is never frozen.
-        with strict_rendering():
-            html = render_to_string("postmortems/snapshot_body.html", _snapshot_context(pm))
+        html = snapshot_html(pm)
     except RenderFailed as failure:
         raise TransitionError(
             f"{pm.key} cannot be frozen as Final: one of its texts cannot be formatted "
@@ -283,12 +300,15 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         notifications.finalized(pm)
 
 
-def _snapshot_context(pm):
+def snapshot_html(pm) -> str:
+    """The read view as a Final snapshot keeps it. Strictly: a text that could not be
+    formatted raises RenderFailed rather than being frozen as typed."""
     from postmortems.views.context import document_context
 
     context = document_context(pm, user=None)
     context["frozen"] = True
-    return context
+    with strict_rendering():
+        return render_to_string("postmortems/snapshot_body.html", context)
 
 
 @transaction.atomic
@@ -303,6 +323,7 @@ def reopen(postmortem, *, by, reason: str) -> Postmortem:
         raise TransitionError("Give a reason for reopening: it is kept in the activity log.")
     for approval in pm.approvals.all():
         approval.clear_signature()
+        approval.changes_requested_at = None
         approval.save()
     pm.version += 1
     pm.next_review_date = None
@@ -315,76 +336,3 @@ def reopen(postmortem, *, by, reason: str) -> Postmortem:
         extra_fields=["version", "next_review_date"],
     )
     return pm
-
-
-# --- approval slots (Draft only) ---------------------------------------------------------------
-
-
-def _editable_approvals(postmortem, by) -> Postmortem:
-    pm = _lock(postmortem)
-    _expect(pm, Status.DRAFT)
-    if not (is_author(by, pm) or by.is_superuser):
-        raise TransitionError("Only an author can change who approves the document.")
-    return pm
-
-
-def _check_assignee(pm, role, is_author_slot, assignee):
-    if assignee is None:
-        return
-    if is_author_slot and not is_author(assignee, pm):
-        raise TransitionError(f"{assignee.name} is not an author, so cannot sign as {role}.")
-    if not is_author_slot and is_author(assignee, pm):
-        raise TransitionError(
-            f"{assignee.name} is an author; {role} must be someone independent of the document."
-        )
-
-
-@transaction.atomic
-def add_approval(postmortem, *, by, role, assignee=None, required=True, is_author_slot=False):
-    pm = _editable_approvals(postmortem, by)
-    _check_assignee(pm, role, is_author_slot, assignee)
-    position = max((a.position for a in pm.approvals.all()), default=-1) + 1
-    approval = Approval.objects.create(
-        postmortem=pm,
-        role=role,
-        assignee=assignee,
-        required=required,
-        is_author_slot=is_author_slot,
-        position=position,
-    )
-    _log(
-        pm,
-        by,
-        Activity.Verb.APPROVALS_CHANGED,
-        detail=f"added {role}" + (f" ({assignee.name})" if assignee else ""),
-    )
-    return approval
-
-
-@transaction.atomic
-def update_approval(approval, *, by, role, assignee, required):
-    pm = _editable_approvals(approval.postmortem, by)
-    approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
-    if approval is None:
-        raise TransitionError("That approval slot was removed meanwhile.")
-    _check_assignee(pm, role, approval.is_author_slot, assignee)
-    if approval.assignee_id != (assignee.pk if assignee else None):
-        approval.clear_signature()
-    approval.role, approval.assignee, approval.required = role, assignee, required
-    approval.save()
-    _log(
-        pm,
-        by,
-        Activity.Verb.APPROVALS_CHANGED,
-        detail=f"{role}: {assignee.name if assignee else 'unassigned'}",
-    )
-    return approval
-
-
-@transaction.atomic
-def remove_approval(approval, *, by):
-    pm = _editable_approvals(approval.postmortem, by)
-    deleted, _ = Approval.objects.filter(pk=approval.pk, postmortem=pm).delete()
-    if not deleted:
-        raise TransitionError(f"{approval.role} was removed meanwhile.")
-    _log(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=f"removed {approval.role}")

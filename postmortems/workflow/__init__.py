@@ -1,0 +1,62 @@
+"""Every change of a postmortem's life cycle, and of who signs it, is one function here.
+
+``transitions``: Draft → Under Review → Final, and back. ``approvals``: the approval policy
+and who may hold which slot. Views call these and nothing else; each function locks the
+document row, checks who may act and in which state, writes one append-only Activity entry
+in the same transaction, and raises ``TransitionError`` with a message a person can read.
+"""
+
+from postmortems.workflow.approvals import (
+    add_approval,
+    apply_policy,
+    assigned_approvals,
+    hand_over,
+    involved_people,
+    is_author,
+    missing_approvals,
+    policy_roles,
+    remove_approval,
+    update_approval,
+)
+from postmortems.workflow.errors import ContentChanged, TransitionError
+from postmortems.workflow.transitions import (
+    create_draft,
+    finalize_signed,
+    missing_for_review,
+    next_key,
+    reopen,
+    request_changes,
+    revision_of,
+    sign,
+    snapshot_html,
+    submit_for_review,
+    unsigned_roles,
+    withdraw,
+)
+
+__all__ = [
+    "ContentChanged",
+    "TransitionError",
+    "add_approval",
+    "apply_policy",
+    "assigned_approvals",
+    "create_draft",
+    "finalize_signed",
+    "hand_over",
+    "involved_people",
+    "is_author",
+    "missing_approvals",
+    "missing_for_review",
+    "next_key",
+    "policy_roles",
+    "remove_approval",
+    "reopen",
+    "request_changes",
+    "revision_of",
+    "sign",
+    "snapshot_html",
+    "submit_for_review",
+    "unsigned_roles",
+    "update_approval",
+    "withdraw",
+]
