@@ -6,6 +6,7 @@ security settings tighten.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -253,3 +254,19 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 POSTMORTEM_REVIEW_AFTER_DAYS = envint("POSTMORTEM_REVIEW_AFTER_DAYS", 30)
 # Prefix of generated document keys: INC-2026-0042.
 POSTMORTEM_KEY_PREFIX = envstr("POSTMORTEM_KEY_PREFIX", "INC")
+# Restricted documents draw their keys from a sequence of their own: SEC-2026-0001.
+POSTMORTEM_RESTRICTED_KEY_PREFIX = envstr("POSTMORTEM_RESTRICTED_KEY_PREFIX", "SEC")
+for _name, _prefix in (
+    ("POSTMORTEM_KEY_PREFIX", POSTMORTEM_KEY_PREFIX),
+    ("POSTMORTEM_RESTRICTED_KEY_PREFIX", POSTMORTEM_RESTRICTED_KEY_PREFIX),
+):
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,15}", _prefix):
+        raise ImproperlyConfigured(
+            f"{_name} must be capital letters and digits, starting with a letter (like INC), "
+            f"not {_prefix!r}."
+        )
+if POSTMORTEM_KEY_PREFIX == POSTMORTEM_RESTRICTED_KEY_PREFIX:
+    raise ImproperlyConfigured(
+        "POSTMORTEM_RESTRICTED_KEY_PREFIX must differ from POSTMORTEM_KEY_PREFIX: restricted "
+        "documents draw keys from a sequence of their own."
+    )

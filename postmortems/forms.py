@@ -7,6 +7,7 @@ from accounts.models import User
 from postmortems.fields import HttpsURLField, TagsField, UTCDateTimeField
 from postmortems.markdown import validate_renderable
 from postmortems.models import (
+    MAX_RELATED,
     ActionItem,
     ContributingFactor,
     DetectionMethod,
@@ -81,10 +82,18 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
         self._add_severity_help()
 
     def clean_key(self):
-        key = self.cleaned_data.get("key", "").strip().upper()
-        if key and Postmortem.objects.filter(key=key).exists():
-            raise ValidationError(f"{key} is already used by another postmortem.")
-        return key
+        return self.cleaned_data.get("key", "").strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        key = data.get("key")
+        if key:
+            from postmortems.workflow import key_refusal
+
+            refusal = key_refusal(key, restricted=bool(data.get("restricted")))
+            if refusal:
+                self.add_error("key", refusal)
+        return data
 
 
 class PostmortemFilterForm(forms.Form):
@@ -365,11 +374,20 @@ class SupportingForm(SectionForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["related_incidents"].queryset = (
-            Postmortem.objects.visible_to(user)
-            .exclude(pk=self.instance.pk)
-            .order_by("-incident_date")
+        visible = Postmortem.objects.visible_to(user).exclude(pk=self.instance.pk)
+        self.fields["related_incidents"].queryset = visible.order_by("-incident_date")
+        # Links to documents this person may not see are kept as they are, and never shown.
+        self.hidden_related = (
+            list(self.instance.related_incidents.exclude(pk__in=visible.values("pk")))
+            if self.instance.pk
+            else []
         )
+
+    def clean_related_incidents(self):
+        chosen = list(self.cleaned_data["related_incidents"])
+        if len(chosen) > MAX_RELATED:
+            raise ValidationError(f"Link at most {MAX_RELATED} related incidents.")
+        return [*chosen, *self.hidden_related]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 
 from postmortems import editing
 from postmortems.models import (
+    MAX_RELATED,
     ActionItem,
     ContributingFactor,
     Lesson,
@@ -576,6 +577,9 @@ def link_related(postmortem, other, *, by) -> bool:
         raise editing.EditRefused("A postmortem cannot be related to itself.")
     if locked.related_incidents.filter(pk=other.pk).exists():
         return False
+    seen = locked.related_incidents.filter(pk__in=Postmortem.objects.visible_to(by).values("pk"))
+    if seen.count() >= MAX_RELATED:
+        raise editing.EditRefused(f"{locked.key} has {MAX_RELATED} related incidents already.")
     locked.related_incidents.add(other)
     # The same bookkeeping as a save of the section: an open Supporting form is now stale
     # (so it cannot drop the link), and signatures on the earlier content go stale too.

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from django.core.serializers.json import DjangoJSONEncoder
 
 from postmortems import metrics
-from postmortems.content import canonical_content, content_hash
+from postmortems.content import canonical_content, content_hash, opening
 from postmortems.exchange.markup import (
     DASH,
     encode_block,
@@ -532,18 +532,20 @@ def _action_cell(action: str, tracker_url: str | None) -> str:
 def postmortem_json(postmortem, user=None) -> dict:
     """Complete and machine-readable: the signed content plus what is around it.
 
-    A related incident ``user`` may not see is left out of ``content.related_incidents``;
-    ``redacted`` then says so, and ``content_hash`` stays the hash of the signed content.
+    A related incident ``user`` may not see is left out of ``content.related_incidents``, and
+    nothing says so: ``content_hash`` covers the related incidents' commitments, not their
+    keys, so it can be checked from this file alone (README, "Verifying a signature"), and
+    ``related_openings`` proves each listed key is among the commitments.
     """
     content = canonical_content(postmortem)
-    digest = content_hash(content)  # of the signed content, before the readable extras below
+    digest = content_hash(content)
     ctx = live_context(postmortem, user)
-    redacted = []
-    if ctx.hidden:
-        content["related_incidents"] = [
-            key for key in content["related_incidents"] if key not in ctx.hidden
-        ]
-        redacted.append("related_incidents")
+    content["related_incidents"] = [
+        key for key in content["related_incidents"] if key not in ctx.hidden
+    ]
+    openings = {
+        key: opening(postmortem.related_secret, key) for key in content["related_incidents"]
+    }
     events = list(postmortem.timeline.all())
     figures = metrics.response_figures(events)
     budget = metrics.error_budget_minutes(postmortem.slo_target, postmortem.slo_window_days)
@@ -571,7 +573,7 @@ def postmortem_json(postmortem, user=None) -> dict:
         "tags": content["tags"],
         "content": content,
         "content_hash": digest,
-        "redacted": redacted,
+        "related_openings": openings,
         "figures": {
             **{
                 name: minutes(getattr(figures, name).value)

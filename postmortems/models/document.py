@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -16,6 +18,8 @@ http_url_validator = URLValidator(
 )
 
 KEY_RE = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
+# Related incidents one person links to a document (links they cannot see are not counted).
+MAX_RELATED = 50
 
 # The template's appendix, shown wherever a severity is chosen or displayed.
 SEVERITY_DEFINITIONS = {
@@ -51,6 +55,10 @@ SEVERITY_DEFINITIONS = {
         ["Minimal impact", "Cosmetic issues", "No user impact", "No revenue impact"],
     ),
 }
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
 
 
 class Severity(models.TextChoices):
@@ -379,6 +387,9 @@ class Postmortem(models.Model):
     next_review_date = models.DateField(
         null=True, blank=True, help_text="When the action items are reviewed (Final + 30 days)."
     )
+    # Keys the commitments that stand for the related incidents in the signed content hash
+    # (postmortems.content): never shown, so the published hash gives no key away.
+    related_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     # What an import from Markdown could not place, line by line (shown as "Not imported").
     import_notes = models.TextField(blank=True, editable=False)
 
@@ -442,6 +453,26 @@ def bullet_lines(text: str) -> list[str]:
         if item:
             items.append(item)
     return items
+
+
+class KeySequence(models.Model):
+    """The last number given out for generated keys of one prefix and year (INC-2026-…).
+
+    A counter of its own rather than the highest key in use: numbers taken by documents a
+    person may not see (restricted ones draw from a prefix of their own) never show as gaps.
+    """
+
+    prefix = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="one_key_sequence_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last}"
 
 
 class Tag(models.Model):

@@ -68,12 +68,19 @@ class SearchForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Choices are checked in Python: no user value ever reaches a lookup query.
+        # Choices are checked in Python: no user value ever reaches a lookup query. Only the
+        # services of documents this person may read: a restricted document's are not named.
+        services = (
+            Tag.objects.filter(postmortems__in=Postmortem.objects.visible_to(user).values("pk"))
+            .distinct()
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
         self.fields["service"].choices = [
             ("", "Any service"),
-            *((name, name) for name in Tag.objects.values_list("name", flat=True)),
+            *((name, name) for name in services),
         ]
         self.fields["author"].choices = [
             ("", "Anyone"),
@@ -125,7 +132,7 @@ def apply_filters(postmortems, data):
 
 
 def search_view(request):
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET or None, user=request.user)
     data = form.usable()
     parsed = search.parse(data.get("q", ""))
     notices = []

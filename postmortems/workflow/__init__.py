@@ -22,6 +22,7 @@ from postmortems.workflow.errors import ContentChanged, TransitionError
 from postmortems.workflow.transitions import (
     create_draft,
     finalize_signed,
+    key_refusal,
     missing_for_review,
     next_key,
     reopen,
@@ -44,6 +45,7 @@ __all__ = [
     "finalize_signed",
     "hand_over",
     "involved_people",
+    "key_refusal",
     "is_author",
     "missing_approvals",
     "missing_for_review",

@@ -18,7 +18,7 @@ from accounts.passwords import PasswordRefused, check_password
 from postmortems import notifications
 from postmortems.content import canonical_content, content_hash
 from postmortems.markdown import RenderFailed, strict_rendering
-from postmortems.models import Activity, Approval, Postmortem, Snapshot
+from postmortems.models import Activity, Approval, KeySequence, Postmortem, Snapshot
 from postmortems.sections import SECTIONS
 from postmortems.workflow.approvals import (
     apply_policy,
@@ -73,25 +73,66 @@ def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=()):
 # --- creating ----------------------------------------------------------------------------------
 
 
-def next_key(year: int) -> str:
-    """The next free generated key for a year: INC-2026-0001, INC-2026-0002, …"""
-    prefix = f"{settings.POSTMORTEM_KEY_PREFIX}-{year}-"
-    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-    numbers = [
-        int(m.group(1))
-        for key in Postmortem.objects.filter(key__startswith=prefix).values_list("key", flat=True)
-        if (m := pattern.match(key))
-    ]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+KEY_REFUSED = (
+    "{key} cannot be used: choose another key, or leave the field empty for the next free one."
+)
+
+
+def key_prefix(restricted: bool) -> str:
+    return (
+        settings.POSTMORTEM_RESTRICTED_KEY_PREFIX if restricted else settings.POSTMORTEM_KEY_PREFIX
+    )
+
+
+def key_refusal(key: str, *, restricted: bool) -> str:
+    """Why a typed key cannot be used, or ''. One message whatever the reason (taken by a
+    document the person may see or not, or the restricted documents' prefix), so a refusal
+    never tells that a hidden document exists."""
+    reserved = not restricted and key.startswith(settings.POSTMORTEM_RESTRICTED_KEY_PREFIX + "-")
+    if reserved or Postmortem.objects.filter(key=key).exists():
+        return KEY_REFUSED.format(key=key)
+    return ""
+
+
+def next_key(year: int, *, restricted: bool = False) -> str:
+    """The next generated key of the year, INC-2026-0001, INC-2026-0002, … (a restricted
+    document's from its own prefix: SEC-2026-0001). Call inside the creating transaction:
+    the counter row stays locked until it commits."""
+    prefix = key_prefix(restricted)
+    sequence, _ = KeySequence.objects.select_for_update().get_or_create(
+        prefix=prefix,
+        year=year,
+        defaults={"last": _highest_number(prefix, year)},
+    )
+    number = sequence.last + 1
+    # A key someone typed in the same pattern is skipped.
+    while Postmortem.objects.filter(key=f"{prefix}-{year}-{number:04d}").exists():
+        number += 1
+    sequence.last = number
+    sequence.save(update_fields=["last"])
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def _highest_number(prefix, year) -> int:
+    """Where a new counter starts: after the keys of this pattern already in use. (Only keys
+    given out before counters existed: since then restricted documents draw their own.)"""
+    pattern = re.compile(rf"^{re.escape(prefix)}-{year}-(\d+)$")
+    keys = Postmortem.objects.filter(key__startswith=f"{prefix}-{year}-").values_list(
+        "key", flat=True
+    )
+    return max((int(m.group(1)) for key in keys if (m := pattern.match(key))), default=0)
 
 
 def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fields) -> Postmortem:
     """Start a Draft with the approval policy's slots. The creator is always an author."""
+    restricted = bool(fields.get("restricted"))
+    if key and (refusal := key_refusal(key, restricted=restricted)):
+        raise TransitionError(refusal)
     for attempt in range(5):
         try:
             with transaction.atomic():
                 postmortem = Postmortem.objects.create(
-                    key=key or next_key(incident_date.year),
+                    key=key or next_key(incident_date.year, restricted=restricted),
                     title=title,
                     incident_date=incident_date,
                     severity=severity,
@@ -104,8 +145,12 @@ def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fi
                 _log(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT)
                 return postmortem
         except IntegrityError:
-            if key or attempt == 4:
-                raise TransitionError(f"The key {key or 'generated'} is already taken.") from None
+            # Taken meanwhile by a concurrent creation: a typed key is refused, a generated
+            # one is drawn again.
+            if key:
+                raise TransitionError(KEY_REFUSED.format(key=key)) from None
+            if attempt == 4:
+                raise TransitionError("No free key could be drawn; try again.") from None
     raise AssertionError("unreachable")
 
 

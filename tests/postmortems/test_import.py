@@ -67,6 +67,9 @@ def test_it_imports_the_template_example_with_every_value_in_place():
     copy = Postmortem.objects.with_document().get(pk=result.postmortem.pk)
     want, got = canonical_content(original), canonical_content(copy)
     assert got.pop("key") == "INC-2026-0777" and want.pop("key") == "INCIDENT-12345"
+    # Each document commits to its related incidents under a secret of its own: the keys
+    # (compared below) are the same, the commitments are not.
+    assert len(got.pop("related_commitments")) == len(want.pop("related_commitments"))
     for name in want:
         assert got[name] == want[name], name
     assert copy.status == Postmortem.Status.DRAFT
