@@ -244,6 +244,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Sign-ins, failed sign-ins and access denials (accounts/audit.py).
         "audit": {"level": "INFO"},
+        # django-axes says "deleted 0 failed attempts" at INFO on every sign-in; the audit
+        # logger has the sign-ins, axes keeps its warnings (new failures, lockouts).
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -118,8 +118,8 @@ def update_row(postmortem, slug: str, form, *, by):
     current = model.objects.filter(pk=form.instance.pk, postmortem=postmortem).first()
     if current is None:
         raise EditConflict(None)
-    expected = form.cleaned_data.get("revision")
-    if expected is not None and current.revision != expected:
+    # An edit that does not say which revision it was made on is never applied blind.
+    if form.cleaned_data.get("revision") != current.revision:
         raise EditConflict(current)
     row = form.save(commit=False)
     row.revision = current.revision + 1

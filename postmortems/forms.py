@@ -395,6 +395,7 @@ class SupportingForm(SectionForm):
 
 
 class RowForm(forms.ModelForm):
+    # The row's revision the form was opened at; an edit without it is a conflict (editing).
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, postmortem=None, **kwargs):

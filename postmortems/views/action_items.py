@@ -5,7 +5,7 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -142,7 +142,11 @@ def action_item_status(request, item_id):
     if form.is_valid() and form.cleaned_data["status"] != item.status:
         before = item.get_status_display()
         item.status = form.cleaned_data["status"]
-        item.save(update_fields=["status", "updated_at"])
+        # A new revision of the row: an edit form opened before this is now a conflict, so
+        # its save cannot put the old status back.
+        item.revision = F("revision") + 1
+        item.save(update_fields=["status", "revision", "updated_at"])
+        item.refresh_from_db(fields=["revision"])
         Activity.objects.create(
             postmortem=item.postmortem,
             actor=request.user,

@@ -81,14 +81,14 @@ def _rows_context(section, postmortem, *, add_form=None, edit_form=None):
     }
 
 
-def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None):
+def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None, status=200):
     """The htmx answer: the section's table and add form, fresh from the database."""
     postmortem = Postmortem.objects.with_document().get(pk=postmortem.pk)
     context = document_context(postmortem, request.user)
     context["section"] = section
     context.update(_rows_context(section, postmortem, add_form=add_form, edit_form=edit_form))
     # The sidebar's completeness and the computed figures change with the rows: swapped too.
-    return render(request, "postmortems/editor/_rows_response.html", context)
+    return render(request, "postmortems/editor/_rows_response.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,7 +159,9 @@ def _after_row_change(request, section, postmortem, message, anchor="rows"):
 
 def _row_errors(request, section, postmortem, *, add_form=None, edit_form=None, status=200):
     if is_htmx(request):
-        return _render_rows(request, section, postmortem, add_form=add_form, edit_form=edit_form)
+        return _render_rows(
+            request, section, postmortem, add_form=add_form, edit_form=edit_form, status=status
+        )
     messages.error(request, "Nothing was saved: please correct the fields marked below.")
     return _render_editor(
         request, section, postmortem, add_form=add_form, edit_form=edit_form, status=status

@@ -5,6 +5,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from postmortems.models import ActionItem, Postmortem
+from tests.e2e.conftest import sign_in_on
 from tests.factories import ActionItemFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,3 +45,30 @@ def test_an_owner_marks_an_item_done_in_place(
             "#status-" + str(ActionItem.objects.get(action="Lower the alert threshold").pk)
         )
     ).to_have_value("done")
+
+
+def test_a_row_changed_meanwhile_comes_back_as_a_conflict_with_both_versions(
+    new_page, author, coauthor, password, postmortem
+):
+    item = ActionItemFactory(postmortem=postmortem, action="Raise the pool", owner=coauthor)
+    alice = sign_in_on(new_page(), "alice", password)
+    bob = sign_in_on(new_page(), "bob", password)
+
+    # Alice opens the row in the editor (htmx swaps the edit form in) and types.
+    alice.goto(f"/postmortems/{postmortem.key}/edit/action-items/")
+    alice.locator(f"#row-{item.pk}").get_by_role("link", name="Edit").click()
+    action = alice.locator(f"#row-{item.pk} input[name='row-action']")
+    action.fill("Raise the pool to 500 connections")
+
+    # Meanwhile Bob, the owner, marks it Done from the action items page.
+    bob.goto("/action-items/")
+    bob.get_by_label("Status of “Raise the pool”").select_option(label="Done")
+    expect(bob.locator("tr", has_text="Raise the pool").get_by_role("status")).to_have_text("Saved")
+
+    # Alice saves: refused (409), swapped in with the saved version and her text kept.
+    with alice.expect_response(lambda r: r.request.method == "POST") as answer:
+        alice.get_by_role("button", name="Save action item").click()
+    assert answer.value.status == 409
+    expect(alice.get_by_text("Someone else changed this action item meanwhile")).to_be_visible()
+    expect(action).to_have_value("Raise the pool to 500 connections")
+    assert ActionItem.objects.get(pk=item.pk).status == "done"
