@@ -4,6 +4,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import passwords
 from accounts.models import User
+from postmortems.forms import single_line
 
 
 class ProfileForm(forms.ModelForm):
@@ -11,6 +12,15 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "first_name", "last_name", "email", "team", "job_title"]
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
+
+    def clean(self):
+        data = super().clean()
+        # A name is one line: with a line break in it, every mail naming the person (its
+        # subject) would be refused by the mail library.
+        for name in ("display_name", "first_name", "last_name", "team", "job_title"):
+            if data.get(name):
+                data[name] = single_line(data[name])
+        return data
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

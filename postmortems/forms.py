@@ -78,6 +78,7 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
             "INC-2026-0042 (leave empty for the next free key)"
         )
         limit_text(self.fields)
+        one_line(self.fields)
         iso_dates(self.fields)
         self._add_severity_help()
 
@@ -129,6 +130,7 @@ class SectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["section_revision"].initial = section_revision
         limit_text(self.fields)
+        one_line(self.fields)
         iso_dates(self.fields)
 
     def changed_values(self, saved):
@@ -164,6 +166,21 @@ def limit_text(fields):
             ]
             field.validators.append(_text_limit(limit))
             field.widget.attrs.pop("maxlength", None)
+
+
+def single_line(text: str) -> str:
+    """Text meant for one line (a title, a name, a role, a mail subject): any line break or
+    control character becomes a space, runs of spaces one."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def one_line(fields):
+    """Every one-line box keeps one line, whatever is posted into it: a title or a name with
+    a line break would otherwise break the mails that carry it, or a log line."""
+    for field in fields.values():
+        if type(field) is forms.CharField and isinstance(field.widget, forms.TextInput):
+            to_python = field.to_python
+            field.to_python = lambda value, to_python=to_python: single_line(to_python(value))
 
 
 def iso_dates(fields):
@@ -404,6 +421,7 @@ class RowForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["revision"].initial = self.instance.revision
         limit_text(self.fields)
+        one_line(self.fields)
         iso_dates(self.fields)
 
 
@@ -552,6 +570,14 @@ class CommentForm(forms.Form):
     )
 
 
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why hide it?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        one_line(self.fields)
+
+
 class ApprovalForm(forms.Form):
     role = forms.CharField(max_length=100)
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Person")
@@ -563,6 +589,7 @@ class ApprovalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people()
         self.fields["assignee"].empty_label = "— unassigned —"
+        one_line(self.fields)
 
 
 class HandOverForm(forms.Form):

@@ -1,5 +1,10 @@
-"""Emails about the review, sent only once the transaction that caused them has committed."""
+"""Emails about the review, sent only once the transaction that caused them has committed.
 
+A mail server that refuses them never turns a transition into an error; the view asks
+``pop_undelivered`` and says so instead of claiming the people were emailed.
+"""
+
+import contextvars
 import logging
 
 from django.conf import settings
@@ -7,7 +12,19 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from postmortems.forms import single_line
+
 logger = logging.getLogger(__name__)
+
+
+_undelivered: contextvars.ContextVar[int] = contextvars.ContextVar("undelivered", default=0)
+
+
+def subject_line(text: str, limit: int = 200) -> str:
+    """One header line: a title or name stored with a line break (or any control character)
+    would make the mail library refuse the whole message."""
+    line = single_line(text)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _send(subject, template, recipients, context):
@@ -16,6 +33,7 @@ def _send(subject, template, recipients, context):
         return
     context = {**context, "site_url": settings.SITE_URL}
     body = render_to_string(template, context)
+    subject = subject_line(subject)
     messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
     transaction.on_commit(lambda: _deliver(messages))
 
@@ -26,6 +44,14 @@ def _deliver(messages):
         send_mass_mail(messages, fail_silently=False)
     except Exception:
         logger.exception("Could not send %d notification email(s)", len(messages))
+        _undelivered.set(_undelivered.get() + len(messages))
+
+
+def pop_undelivered() -> int:
+    """How many notification emails of this request could not be sent (and forget them)."""
+    count = _undelivered.get()
+    _undelivered.set(0)
+    return count
 
 
 def _approvers(postmortem):

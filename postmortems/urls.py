@@ -41,6 +41,11 @@ urlpatterns = [
         review.comment_resolve,
         name="comment-resolve",
     ),
+    path(
+        "postmortems/<key:key>/comments/<int:comment_id>/hide/",
+        review.comment_hide,
+        name="comment-hide",
+    ),
     path("postmortems/<key:key>/versions/<int:version>/", review.snapshot, name="snapshot"),
     path("review/", review.review_queue, name="review"),
     path("search/", search_views.search_view, name="search"),

@@ -120,6 +120,13 @@ RULES = {
         "data": lambda ctx: {"section": "impact", "body": "A question"},
         "changes": lambda r, s: r in NAMED,
     },
+    # Hiding a comment: an author or an administrator, in every status (Final too).
+    "postmortems:comment-hide": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in EDITORS else 403,
+        "data": lambda ctx: {"reason": "Off topic"},
+        "changes": lambda r, s: r in EDITORS,
+    },
     "postmortems:comment-resolve": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if r in NAMED else 403,
@@ -221,7 +228,9 @@ def fingerprint(doc):
         doc.regions,
         sorted(TimelineEvent.objects.filter(postmortem=doc).values_list("description", flat=True)),
         sorted(Approval.objects.filter(postmortem=doc).values_list("role", "signed_at")),
-        sorted(Comment.objects.filter(postmortem=doc).values_list("body", "resolved_at")),
+        sorted(
+            Comment.objects.filter(postmortem=doc).values_list("body", "resolved_at", "hidden_at")
+        ),
         sorted(ActionItem.objects.filter(postmortem=doc).values_list("status", flat=True)),
     )
 

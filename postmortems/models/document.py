@@ -134,7 +134,10 @@ class PostmortemQuerySet(models.QuerySet):
 
         return self.prefetch_related(
             Prefetch("approvals", queryset=Approval.objects.select_related("assignee")),
-            Prefetch("comments", queryset=Comment.objects.select_related("author", "resolved_by")),
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.select_related("author", "resolved_by", "hidden_by"),
+            ),
             "authors",
             "tags",
             "timeline",

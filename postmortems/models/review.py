@@ -137,6 +137,17 @@ class Comment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Hidden by an author or an administrator (in any status, Final too): the page shows who
+    # hid it, when and why, not the text. Kept for the record; shown again when unhidden.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -148,6 +159,10 @@ class Comment(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Activity(models.Model):
@@ -165,6 +180,7 @@ class Activity(models.Model):
         APPROVALS_CHANGED = "approvals_changed", "changed the approvals"
         COMMENTED = "commented", "commented"
         RESOLVED_COMMENT = "resolved_comment", "resolved a comment thread"
+        HID_COMMENT = "hid_comment", "hid a comment"
         ACTION_ITEM_STATUS = "action_item_status", "changed an action item's status"
 
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="activity")

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
 from postmortems.models import ActionItem, Activity
 from postmortems.views.context import can_change_status, mark_row
-from postmortems.views.documents import is_htmx, query_without_page
+from postmortems.views.documents import is_htmx, parse_id, query_without_page
+from postmortems.views.exchange import private_download
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -46,8 +47,8 @@ def filtered_items(request):
     owner = data.get("owner") or "me"
     if owner == "me":
         items = items.filter(owner=user)
-    elif owner.isdigit():
-        items = items.filter(owner_id=int(owner))
+    elif parse_id(owner) is not None:
+        items = items.filter(owner_id=parse_id(owner))
     status = data.get("status", "")
     if status == "":
         items = items.open()
@@ -99,8 +100,9 @@ def action_item_list(request):
 
 def action_item_csv(request):
     _, items, _, today = filtered_items(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="action-items-{today:%Y-%m-%d}.csv"'
+    response = private_download(
+        HttpResponse(content_type="text/csv; charset=utf-8"), f"action-items-{today:%Y-%m-%d}.csv"
+    )
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for item in items:

@@ -141,6 +141,7 @@ def workflow_context(postmortem, user) -> dict:
         "is_author": is_author,
         "is_reviewer": any(not a.is_author_slot for a in mine),
         "can_comment": is_author or bool(mine) or user.is_superuser,
+        "can_hide_comments": is_author or user.is_superuser,
         "my_unsigned": [a for a in mine if not a.signed_on(digest)],
         "signed_count": sum(1 for a in required if a.signed_on(digest)),
         "required_count": len(required),

@@ -16,7 +16,7 @@ from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.sections import BY_SLUG, next_section
 from postmortems.views.context import document_context
-from postmortems.views.documents import get_postmortem_for_user, is_htmx
+from postmortems.views.documents import get_postmortem_for_user, is_htmx, parse_id
 
 
 def _load(request, key, slug):
@@ -95,17 +95,11 @@ def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None,
 def edit_section(request, key, section):
     section, postmortem = _load(request, key, section)
     if section.form is None or request.method == "GET":
-        edit_id = request.GET.get("edit")
+        edit_id = parse_id(request.GET.get("edit"))
         edit_form = None
-        if section.rows is not None and edit_id and edit_id.isdigit():
-            row = next(
-                (
-                    r
-                    for r in getattr(postmortem, section.rows.related_name).all()
-                    if r.pk == int(edit_id)
-                ),
-                None,
-            )
+        if section.rows is not None and edit_id is not None:
+            rows = getattr(postmortem, section.rows.related_name).all()
+            row = next((r for r in rows if r.pk == edit_id), None)
             if row is not None:
                 edit_form = _row_form(section, postmortem, instance=row)
         return _render_editor(request, section, postmortem, edit_form=edit_form)

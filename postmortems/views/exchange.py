@@ -4,22 +4,30 @@ import io
 import zipfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_safe
 
 from postmortems.exchange import export, importer
 from postmortems.models import Postmortem
-from postmortems.views.documents import get_postmortem_for_user
+from postmortems.views.documents import get_postmortem_for_user, parse_id
+
+
+def private_download(response, filename) -> HttpResponse:
+    """A file of documents for one reader: never kept by a browser or a proxy cache."""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _attachment(body, content_type, filename) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(HttpResponse(body, content_type=content_type), filename)
 
 
 @require_safe
@@ -88,17 +96,63 @@ class ImportForm(forms.Form):
         return text
 
 
+# A request to the import may carry the file and the pasted text, each at their limit, and
+# the form's few other fields: anything larger is refused before a byte of it is read.
+MAX_IMPORT_REQUEST_BYTES = importer.MAX_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 65536
+
+
+class LimitedUpload(FileUploadHandler):
+    """Skips an uploaded file once it passes the import's limit, instead of storing all of
+    it (400 MB went to a temporary file before the 2 MB refusal)."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > importer.MAX_UPLOAD_BYTES:
+            self.too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) holds the file
+
+
+def _megabytes(size) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@csrf_exempt  # checked by _import_view, once the upload is bounded (CSRF reads the body)
 def import_view(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        declared = parse_id(request.META.get("CONTENT_LENGTH"))
+        if declared is not None and declared > MAX_IMPORT_REQUEST_BYTES:
+            form = ImportForm(data={})
+            form.is_valid()
+            form.add_error(
+                None,
+                f"That is {_megabytes(declared)}; a file may be 2 MB at most, and so may the "
+                "pasted text. Nothing was read: choose a smaller file.",
+            )
+            return render(request, "postmortems/import.html", {"form": form}, status=413)
+        request.upload_handlers.insert(0, LimitedUpload(request))
+    return _import_view(request)
+
+
+@csrf_protect
+def _import_view(request):
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    limited = next((h for h in request.upload_handlers if isinstance(h, LimitedUpload)), None)
+    if request.method == "POST" and limited is not None and limited.too_large:
+        form.is_valid()
+        form.add_error("file", "The file is over 2 MB; the limit is 2 MB. Nothing of it was read.")
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             if upload is not None:
-                if upload.size > importer.MAX_UPLOAD_BYTES:
-                    raise importer.ImportRefused(
-                        f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is 2 MB."
-                    )
-                text = importer.decode_upload(upload.read())
+                text = importer.decode_upload(upload.read(importer.MAX_UPLOAD_BYTES + 1))
             else:
                 text = form.cleaned_data["markdown"]
             result = importer.import_markdown(text, by=request.user, key=form.cleaned_data["key"])

@@ -6,17 +6,10 @@ from django.views.decorators.http import require_safe
 from postmortems import history
 from postmortems.models import DocumentVersion, Postmortem
 from postmortems.sections import SECTIONS
-from postmortems.views.documents import get_postmortem_for_user
+from postmortems.views.documents import get_postmortem_for_user, parse_id
 
 SECTION_TITLES = {s.slug: s.title for s in SECTIONS} | {"import": "Import", "": "—"}
 SHOWN = 500
-
-
-def _number(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @require_safe
@@ -40,8 +33,8 @@ def history_view(request, key):
         )
     by_number = {v.number: v for v in versions}
     error = ""
-    a, b = _number(request.GET.get("a")), _number(request.GET.get("b"))
-    since = _number(request.GET.get("since_revision"))
+    a, b = parse_id(request.GET.get("a")), parse_id(request.GET.get("b"))
+    since = parse_id(request.GET.get("since_revision"))
     if since is not None:
         signed = history.version_at_revision(postmortem, since)
         a = signed.number if signed else None

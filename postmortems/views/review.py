@@ -10,19 +10,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from postmortems import workflow
+from postmortems import notifications, workflow
 from postmortems.content import document_hash
 from postmortems.forms import (
     ApprovalForm,
     CommentForm,
     HandOverForm,
+    HideCommentForm,
     ReopenForm,
     RequestChangesForm,
     SignForm,
 )
 from postmortems.models import Activity, Approval, Comment, Postmortem, Snapshot
 from postmortems.sections import BY_SLUG
-from postmortems.views.documents import detail_context, get_postmortem_for_user
+from postmortems.views.documents import detail_context, get_postmortem_for_user, parse_id
 
 
 def _refused(request, postmortem, error, anchor="workflow"):
@@ -30,14 +31,28 @@ def _refused(request, postmortem, error, anchor="workflow"):
     return redirect(f"{postmortem.get_absolute_url()}#{anchor}")
 
 
+def _emailed(request, done: str, who: str) -> None:
+    """Say what was done, and that `who` were emailed, unless the mail server refused."""
+    undelivered = notifications.pop_undelivered()
+    if undelivered:
+        messages.warning(
+            request,
+            f"{done} The notification emails could not be sent ({undelivered} refused by the "
+            f"mail server): tell {who} yourself.",
+        )
+    else:
+        messages.success(request, f"{done} {who[0].upper()}{who[1:]} were emailed.")
+
+
 @require_POST
 def submit(request, key):
     postmortem = get_postmortem_for_user(request.user, key)
+    notifications.pop_undelivered()
     try:
         workflow.submit_for_review(postmortem, by=request.user)
     except workflow.TransitionError as error:
         return _refused(request, postmortem, error)
-    messages.success(request, f"{postmortem.key} is Under Review; the reviewers were emailed.")
+    _emailed(request, f"{postmortem.key} is Under Review.", "the reviewers")
     return redirect(postmortem)
 
 
@@ -58,13 +73,12 @@ def request_changes(request, key):
     form = RequestChangesForm(request.POST)
     if not form.is_valid():
         return _refused(request, postmortem, "Say what should change: the comment is required.")
+    notifications.pop_undelivered()
     try:
         workflow.request_changes(postmortem, by=request.user, comment=form.cleaned_data["comment"])
     except workflow.TransitionError as error:
         return _refused(request, postmortem, error)
-    messages.success(
-        request, "Changes requested: the document is a Draft again and the authors were emailed."
-    )
+    _emailed(request, "Changes requested: the document is a Draft again.", "the authors")
     return redirect(postmortem)
 
 
@@ -89,6 +103,7 @@ def sign(request, key, approval_id):
             seen_revision=workflow.revision_of(postmortem, seen),
         )
     if request.method == "POST" and form.is_valid():
+        notifications.pop_undelivered()
         try:
             workflow.sign(
                 approval,
@@ -112,6 +127,10 @@ def sign(request, key, approval_id):
                 )
             else:
                 messages.success(request, f"Signed as {approval.role}.")
+            if notifications.pop_undelivered():
+                messages.warning(
+                    request, "The authors could not be emailed: the mail server refused it."
+                )
             return redirect(f"{postmortem.get_absolute_url()}#approvals")
     elif request.method == "POST" and form.errors.get("seen_hash"):
         form.add_error(None, "The page did not say which version you read: open it again.")
@@ -146,13 +165,8 @@ def reopen(request, key):
     return redirect(postmortem)
 
 
-def _slot_id(value) -> int | None:
-    """A slot's id as posted, or None for anything that is not one (``abc``, ``1e3``, ``²``)."""
-    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) else None
-
-
 def _posted_slot(request, postmortem, field):
-    slot_id = _slot_id(request.POST.get(field))
+    slot_id = parse_id(request.POST.get(field))
     approval = next((a for a in postmortem.approvals.all() if a.pk == slot_id), None)
     if approval is None:
         raise workflow.TransitionError("That approval slot does not exist (any more).")
@@ -320,6 +334,40 @@ def comment_resolve(request, key, comment_id):
         detail=("reopened: " if reopen_thread else "") + thread.body[:200],
     )
     return redirect(f"{postmortem.get_absolute_url()}#comment-{thread.pk}")
+
+
+@require_POST
+def comment_hide(request, key, comment_id):
+    """An author or an administrator hides a comment (in any status, Final too), or shows it
+    again; both are logged. The text is kept, only no longer shown."""
+    postmortem = get_postmortem_for_user(
+        request.user, key, Postmortem.objects.prefetch_related("authors")
+    )
+    comment = get_object_or_404(
+        Comment.objects.select_related("author"), pk=comment_id, postmortem=postmortem
+    )
+    if not (workflow.is_author(request.user, postmortem) or request.user.is_superuser):
+        raise PermissionDenied("Only an author or an administrator hides comments.")
+    if comment.is_hidden:
+        comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
+        detail = f"showed again a comment by {comment.author.name}"
+    else:
+        form = HideCommentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the comment is hidden (300 characters at most).")
+            return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
+        comment.hidden_at, comment.hidden_by = timezone.now(), request.user
+        comment.hidden_reason = form.cleaned_data["reason"]
+        detail = f"hid a comment by {comment.author.name}: {comment.hidden_reason}"
+    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    Activity.objects.create(
+        postmortem=postmortem,
+        actor=request.user,
+        verb=Activity.Verb.HID_COMMENT,
+        section=comment.section,
+        detail=detail[:300],
+    )
+    return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
 
 
 @require_safe

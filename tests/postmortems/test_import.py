@@ -230,8 +230,9 @@ def test_it_imports_an_uploaded_file(author_client):
 def test_it_refuses_a_20_mb_upload_with_a_clear_message(author_client):
     upload = SimpleUploadedFile("big.md", b"x" * (20 * 1024 * 1024), content_type="text/markdown")
     response = author_client.post(IMPORT_URL, {"file": upload})
-    assert response.status_code == 200
-    assert "The file is 20.0 MB; the limit is 2 MB." in response.content.decode()
+    # Refused from its declared size, before any of it is read (test_small_holes.py).
+    assert response.status_code == 413
+    assert "That is 20.0 MB; a file may be 2 MB at most" in response.content.decode()
     assert not Postmortem.objects.exists()
 
 
