@@ -204,7 +204,8 @@ def _fallback(text: str, reason: str, *, inline: bool) -> SafeString:
         note += f" {more:,} more characters are not shown."
     if inline:
         return mark_safe(  # noqa: S308 — the text is escaped
-            f'<span class="md-fallback-inline" title="{escape(note)}">{escape(shown)}</span>'
+            f'<span class="md-fallback-inline">{escape(shown)}</span> '
+            f'<small class="md-fallback-note">({escape(note)})</small>'
         )
     return mark_safe(  # noqa: S308 — the text is escaped
         f'<div class="md-fallback"><p class="md-fallback-note">{escape(note)}</p>'

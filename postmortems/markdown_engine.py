@@ -29,6 +29,8 @@ import bleach
 import markdown as md
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.linkifier import LinkifyFilter
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = frozenset(
     {
@@ -63,6 +65,9 @@ LINK_REL = "noopener noreferrer nofollow"
 
 # Answers of the worker.
 OK, TOO_DEEP, FAILED = 0, 1, 2
+# Elements nested in one another, at most: a list in a list is two (ul, li). Honest text nests
+# a handful; "* " * 300 is a list 300 deep that pushes the page off the screen.
+MAX_DEPTH = 40
 # The worker's memory: far above any honest text, low enough that a runaway conversion ends
 # with a MemoryError in the worker instead of the machine swapping.
 WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
@@ -94,6 +99,26 @@ def _new_cleaner() -> bleach.Cleaner:
     )
 
 
+class TooDeep(Exception):
+    """The text nests more than MAX_DEPTH elements deep."""
+
+
+class _DepthLimit(Treeprocessor):
+    def run(self, root):
+        stack = [(root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise TooDeep
+            stack.extend((child, depth + 1) for child in node)
+
+
+class DepthLimit(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 — Python-Markdown's name
+        # After the inline patterns (20): links and emphasis nest too.
+        md.treeprocessors.register(_DepthLimit(md), "depth_limit", 5)
+
+
 class Converter:
     """Python-Markdown and bleach, built once and reused (building them loads every extension),
     and built afresh after any error: a failed conversion can leave either half-way through."""
@@ -104,7 +129,9 @@ class Converter:
 
     def convert(self, text: str) -> str:
         if self._markdown is None:
-            self._markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
+            self._markdown = md.Markdown(
+                extensions=[*EXTENSIONS, DepthLimit()], output_format="html"
+            )
             self._cleaner = _new_cleaner()
         try:
             return self._cleaner.clean(self._markdown.reset().convert(text))
@@ -140,7 +167,7 @@ def serve(stdin=None, stdout=None) -> None:
             return  # the web process went away
         try:
             status, payload = OK, converter.convert(text)
-        except RecursionError:
+        except (RecursionError, TooDeep):
             status, payload = TOO_DEEP, "nested too deeply"
         except Exception as exc:  # noqa: BLE001 — any failure is reported, the loop goes on
             status, payload = FAILED, type(exc).__name__

@@ -229,6 +229,7 @@ def approvals(request, key):
         )
         approval.can_hand_over = (
             postmortem.status != Postmortem.Status.FINAL
+            and not approval.is_author_slot
             and approval.assignee_id is not None
             and (approval.assignee_id == request.user.pk or request.user.is_superuser)
         )

@@ -221,3 +221,21 @@ def test_any_markdown_renders_without_error_in_bounded_time(text):
     assert time.monotonic() - started < 2 * (markdown.TEXT_SECONDS + 1)
     assert isinstance(html, SafeString) and isinstance(inline, SafeString)
     assert "<script" not in html and "<script" not in inline
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["* " * 300 + "x", "> " * 60 + "x", "\n".join("  " * n + "- x" for n in range(60))],
+    ids=["bullets", "quotes", "indented"],
+)
+def test_nesting_deep_enough_to_wreck_the_page_is_shown_as_typed(text):
+    # Within Python's recursion limit, but a list 300 deep pushes the page off the screen.
+    html = render_markdown(text)
+    assert "md-fallback" in html and "too deeply" in html
+    assert "too deeply" in markdown.renderable_error(text)
+
+
+def test_honest_nesting_still_renders():
+    text = "- a\n    - b\n        - c\n            - d\n\n> quote\n> > in a quote"
+    html = render_markdown(text)
+    assert "md-fallback" not in html and html.count("<ul>") == 4

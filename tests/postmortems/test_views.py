@@ -189,3 +189,12 @@ def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/review/", "/search/", "/action-items/", "/postmortems/INC-2026-0001/"]
+)
+def test_no_page_shows_template_syntax(author_client, postmortem, path):
+    # A {# … #} comment spanning lines is not a comment to Django: it is printed.
+    body = author_client.get(path).content.decode()
+    assert "{#" not in body and "{%" not in body and "#}" not in body
