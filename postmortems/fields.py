@@ -10,7 +10,11 @@ from django.core.validators import URLValidator
 UTC = datetime.UTC
 
 _TIME_ONLY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_SUFFIX = re.compile(r"\s*(?:z|utc|gmt|\+00:?00)$", re.IGNORECASE)
+# Only from the start of a run of spaces: from inside one it cannot match where the run's start
+# did not, and trying every start made a long run quadratic.
+_SUFFIX = re.compile(r"(?<!\s)\s*+(?:z|utc|gmt|\+00:?00)$", re.IGNORECASE)
+# What the Services box takes, as typed (the export writes the same "api, postgres").
+MAX_TAGS_TEXT = 500
 
 TIME_HELP = "UTC, as you would write it: 14:23, or 2026-01-29 14:23 for another day."
 
@@ -78,9 +82,9 @@ class TagsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
-        if len(text) > 500:
+        if len(text) > MAX_TAGS_TEXT:
             raise ValidationError(
-                "That is too many services for one incident (500 characters at most)."
+                f"That is too many services for one incident ({MAX_TAGS_TEXT} characters at most)."
             )
         names = []
         for raw in re.split(r"[,\n]", text):

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, TextField
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -35,6 +35,8 @@ from postmortems.exchange.markup import (
     parse_time,
     split_row,
 )
+from postmortems.fields import MAX_TAGS_TEXT
+from postmortems.forms import MAX_TEXT
 from postmortems.models import (
     KEY_RE,
     ActionItem,
@@ -54,6 +56,9 @@ from postmortems.models import (
 )
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# Every unknown author is reported with the whole line, so the line's length bounds the notes:
+# two thousand characters is a hundred names, more than any real list of authors.
+MAX_AUTHORS_LINE = 2_000
 
 
 class ImportRefused(Exception):
@@ -118,10 +123,26 @@ def decode_upload(data: bytes) -> str:
 
 # --- splitting into sections -------------------------------------------------------------------
 
-HEADING = re.compile(r"^(#{1,3}) +(.*?)\s*#*\s*$")
+# Every pattern here runs on text of any length (a 2 MB upload may be one line), so none may
+# backtrack over a run of characters more than once: no two neighbouring quantifiers that can
+# take the same characters, possessive quantifiers where a run is all or nothing, str methods
+# where a pattern would try every split of a run. tests/postmortems/test_import_bounds.py times
+# each on the inputs that used to take minutes.
+HEADING = re.compile(r"(#{1,3}) ++(.*)")
 BULLET = re.compile(r"^[-*+] +\*\*(?P<label>[^*]+?)\*\*\s*:?\s*(?::\s*)?(?P<value>.*)$")
 NUMBERED = re.compile(r"^(?P<n>\d+)[.)] +(?P<text>.*)$")
 LABEL_LINE = re.compile(r"^\*\*(?P<label>[^*]+?)\*\*\s*:\s*(?P<value>.*)$")
+
+
+def _heading(text):
+    """(level, title) of a `#`, `##` or `###` line, else None.
+
+    The title loses trailing closing `#`s and the whitespace around them, as in Markdown.
+    """
+    match = HEADING.match(text)
+    if match is None:
+        return None
+    return len(match[1]), match[2].rstrip().rstrip("#").rstrip()
 
 
 def _norm(title: str) -> str:
@@ -141,13 +162,12 @@ def _split(lines):
     header, blocks = [], []
     current = None
     for number, text in lines:
-        match = HEADING.match(text)
-        level = len(match.group(1)) if match else 0
+        level, title = _heading(text) or (0, "")
         if level == 2:
-            current = Block(number, match.group(2), [])
+            current = Block(number, title, [])
             blocks.append(current)
         elif level == 3 and current is not None:
-            current.subs.append(Block(number, match.group(2), []))
+            current.subs.append(Block(number, title, []))
         elif current is None:
             header.append((number, text))
         elif current.subs:
@@ -157,14 +177,18 @@ def _split(lines):
     return header, blocks
 
 
+def _blank_or_rule(text) -> bool:
+    return text.strip() in ("", "---")
+
+
 def _trim(lines):
     """Without blank lines and `---` rules at either end."""
-    lines = list(lines)
-    while lines and (not lines[0][1].strip() or lines[0][1].strip() == "---"):
-        lines.pop(0)
-    while lines and (not lines[-1][1].strip() or lines[-1][1].strip() == "---"):
-        lines.pop()
-    return lines
+    start, end = 0, len(lines)
+    while start < end and _blank_or_rule(lines[start][1]):
+        start += 1
+    while end > start and _blank_or_rule(lines[end - 1][1]):
+        end -= 1
+    return lines[start:end]
 
 
 def _free(lines) -> str:
@@ -283,9 +307,9 @@ def _set(parsed, name, value, number, text):
 def _header(parsed, lines):
     for number, text in lines:
         stripped = text.strip()
-        match = HEADING.match(text)
-        if match and len(match.group(1)) == 1:
-            heading = match.group(2).strip()
+        heading = _heading(text)
+        if heading and heading[0] == 1:
+            heading = heading[1].strip()
             heading = re.sub(r"^postmortem\s*:\s*", "", heading, flags=re.IGNORECASE)
             first, _, rest = heading.partition(" ")
             if re.fullmatch(KEY_RE, first.upper()) and first.upper() not in ("[INCIDENT-ID]",):
@@ -305,6 +329,8 @@ def _header(parsed, lines):
                     parsed.incident_date = datetime.date.fromisoformat(value)
                 except ValueError:
                     parsed.problem(number, text, "not a date like 2026-01-29")
+            elif name == "authors" and len(value) > MAX_AUTHORS_LINE:
+                parsed.problem(number, text, "Authors: " + _too_long(value, MAX_AUTHORS_LINE))
             elif name == "authors":
                 parsed.author_names = [
                     (number, text, n.strip())
@@ -319,6 +345,8 @@ def _header(parsed, lines):
                     parsed.severity = f"sev{sev.group(1)}"
                 else:
                     parsed.problem(number, text, "not a severity (SEV-1 to SEV-4)")
+            elif name in ("services", "tags") and len(value) > MAX_TAGS_TEXT:  # as the form
+                parsed.problem(number, text, "Services: " + _too_long(value, MAX_TAGS_TEXT))
             elif name in ("services", "tags"):
                 for raw in value.split(","):
                     raw = raw.strip()
@@ -362,7 +390,9 @@ def _affected(parsed, value, number, text):
     if not match or not (match["n"] or match["pct"] or match["basis"]):
         return False
     if match["n"]:
-        _set(parsed, "affected_users", int(match["n"].replace(",", "")), number, text)
+        if (users := _int(match["n"].replace(",", ""))) is None:
+            return False
+        _set(parsed, "affected_users", users, number, text)
     if match["pct"]:
         _set(parsed, "affected_users_percent", parse_decimal(match["pct"]), number, text)
     if match["basis"]:
@@ -394,18 +424,25 @@ def _degraded(parsed, value, number, text):
     if not match or not (match["m"] or match["d"]):
         return False
     if match["m"]:
-        _set(parsed, "degraded_minutes", int(match["m"]), number, text)
+        if (minutes := _int(match["m"])) is None:
+            return False
+        _set(parsed, "degraded_minutes", minutes, number, text)
     if match["d"]:
         _set(parsed, "degraded_description", match["d"].strip(), number, text)
     return True
 
 
+# The name ends before a non-space (the spaces before SLO are never part of it): so the spaces
+# are scanned once from the start of their run, not again from each space of it.
+SLO_LINE = re.compile(
+    r"(?P<name>(?:.*?\S)??)\s*+SLO(?: violated| met)?"
+    r"(?: \((?:(?P<t>[\d.]+)%|\?)(?: → (?P<a>[\d.]+)%)?\))?"
+)
+BUDGET_WINDOW = re.compile(r"(?<!\d)(?P<w>\d++)-day")  # from the start of a run of digits
+
+
 def _slo(parsed, value, number, text):
-    match = re.fullmatch(
-        r"(?P<name>.*?)\s*SLO(?: violated| met)?"
-        r"(?: \((?:(?P<t>[\d.]+)%|\?)(?: → (?P<a>[\d.]+)%)?\))?",
-        value.strip(),
-    )
+    match = SLO_LINE.fullmatch(value.strip())
     if not match:
         return False
     if match["name"]:
@@ -419,14 +456,25 @@ def _slo(parsed, value, number, text):
 
 def _budget(parsed, value, number, text):
     consumed = re.search(r"\((?P<c>[\d.]+)(?: of [\d.]+)? minutes", value)
-    window = re.search(r"(?P<w>\d+)-day", value)
+    window = BUDGET_WINDOW.search(value)
     if not consumed and not window:
+        return False
+    days = _int(window["w"]) if window else None
+    if window and days is None:
         return False
     if consumed:
         _set(parsed, "error_budget_consumed_minutes", parse_decimal(consumed["c"]), number, text)
     if window:
-        _set(parsed, "slo_window_days", int(window["w"]), number, text)
+        _set(parsed, "slo_window_days", days, number, text)
     return True
+
+
+def _int(digits: str) -> int | None:
+    """The number, or None for one with more digits than Python converts (4,300)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return None
 
 
 def _text_field(name):
@@ -505,8 +553,8 @@ def _root_cause(parsed, block):
                     rest.append((number, text))
             items, leftovers = _numbered(rest)
             for number, text, value in items:
-                position = int(NUMBERED.match(text)["n"])
-                if not 1 <= position <= 4:
+                position = _int(NUMBERED.match(text)["n"])
+                if position is None or not 1 <= position <= 4:
                     parsed.problem(
                         number, text, "the template asks four questions, numbered 1 to 4"
                     )
@@ -621,9 +669,9 @@ def _resolution(parsed, block):
     for sub in block.subs:
         title = _norm(sub.title)
         if title in ("how was service restored?", "how was service restored"):
-            lines = _trim(sub.lines)
-            while lines and (label := LABEL_LINE.match(lines[0][1])):
-                number, text = lines[0]
+            lines, start = _trim(sub.lines), 0
+            while start < len(lines) and (label := LABEL_LINE.match(lines[start][1])):
+                number, text = lines[start]
                 name, value = _norm(label["label"]), label["value"].strip()
                 value = "" if value == DASH else value
                 if name == "resolution":
@@ -638,8 +686,8 @@ def _resolution(parsed, block):
                         _set(parsed, "fix_type", fix, number, text)
                 else:
                     break
-                lines.pop(0)
-            _set(parsed, "resolution_details", _free(lines), sub.line, sub.title)
+                start += 1
+            _set(parsed, "resolution_details", _free(lines[start:]), sub.line, sub.title)
         elif title == "verification":
             _set(parsed, "verification", _free(sub.lines), sub.line, sub.title)
         else:
@@ -738,7 +786,7 @@ def _lessons(parsed, block):
 
 
 LINK_KINDS = {heading.lower(): kind for kind, heading in LINK_HEADINGS.items()}
-LINK_LINE = re.compile(r"^[-*] +(?:(?P<title>.*?):\s+)?(?P<url>https?://\S+)$")
+LINK_LINE = re.compile(r"^[-*] ++(?:(?P<title>.*?):\s++)?(?P<url>https?://\S++)$")
 RELATED_LINE = re.compile(
     r"^[-*] +Related Incident:\s*(?P<key>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)\b"
 )
@@ -766,11 +814,11 @@ def _supporting(parsed, block):
                 elif text.strip():
                     parsed.problem(number, text, "not a “- Title: https://…” link line")
         elif title == "references":
-            lines = _trim(sub.lines)
-            while lines and (match := RELATED_LINE.match(lines[0][1])):
-                parsed.related.append((*lines[0], match["key"].upper()))
-                lines.pop(0)
-            _set(parsed, "references", _free(lines), sub.line, sub.title)
+            lines, start = _trim(sub.lines), 0
+            while start < len(lines) and (match := RELATED_LINE.match(lines[start][1])):
+                parsed.related.append((*lines[start], match["key"].upper()))
+                start += 1
+            _set(parsed, "references", _free(lines[start:]), sub.line, sub.title)
         else:
             _unknown(parsed, sub)
 
@@ -933,10 +981,23 @@ def _notes(problems) -> str:
     )
 
 
+def _too_long(value, limit) -> str:
+    return f"This is {len(value):,} characters; the limit is {limit:,}."
+
+
 def _fits(model, name, value) -> str:
-    """The validation error for one field value, or ''."""
+    """The validation error for one field value, or ''.
+
+    Text gets the forms' limits: the field's max_length (a 2,000-character table cell), else
+    MAX_TEXT, which a TextField's own clean() does not check.
+    """
+    model_field = model._meta.get_field(name)
+    if isinstance(value, str) and isinstance(model_field, CharField | TextField):
+        limit = model_field.max_length or MAX_TEXT
+        if len(value) > limit:
+            return _too_long(value, limit)
     try:
-        model._meta.get_field(name).clean(value, None)
+        model_field.clean(value, None)
     except ValidationError as exc:
         return "; ".join(exc.messages)
     return ""
@@ -946,6 +1007,12 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
     """Create a Draft from the Markdown; raise ImportRefused if nothing can be created."""
     parsed = parse(text)
     key = (key or parsed.key).strip().upper()
+    key_limit = Postmortem._meta.get_field("key").max_length
+    if len(key) > key_limit:
+        raise ImportRefused(
+            f"The key is {len(key):,} characters; the limit is {key_limit}. Give the import a "
+            "shorter key (the Key field, or the first line “# Postmortem: KEY Title”)."
+        )
     if key and not re.fullmatch(KEY_RE, key):
         raise ImportRefused(
             f"“{key}” is not a usable key: use capital letters, digits and hyphens, like INC-2026-0042."
