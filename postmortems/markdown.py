@@ -118,6 +118,7 @@ def _known_failure(text: str) -> str | None:
 
 @dataclass
 class _PageBudget:
+    seconds: float = PAGE_SECONDS
     spent: float = 0.0
 
 
@@ -128,9 +129,9 @@ _strict: contextvars.ContextVar[bool] = contextvars.ContextVar("markdown_strict"
 
 
 @contextlib.contextmanager
-def page_budget():
-    """Inside, all formatting of texts not memoised yet shares PAGE_SECONDS."""
-    token = _page_budget.set(_PageBudget())
+def page_budget(seconds: float = PAGE_SECONDS):
+    """Inside, all formatting of texts not memoised yet shares `seconds` (a page's: one)."""
+    token = _page_budget.set(_PageBudget(seconds=seconds))
     try:
         yield
     finally:
@@ -172,7 +173,7 @@ def convert(text: str, *, timeout: float = TEXT_SECONDS) -> str:
     budget = None if _strict.get() else _page_budget.get()
     allowed = timeout
     if budget is not None:
-        allowed = min(timeout, PAGE_SECONDS - budget.spent)
+        allowed = min(timeout, budget.seconds - budget.spent)
         if allowed <= 0.01:
             raise RenderFailed("page-budget")
     started = time.monotonic()

@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Q, TextField
+from django.db.models import CharField, Q, TextField, Value
+from django.db.models.functions import Concat, Lower
 from django.utils.text import slugify
 
 from accounts.models import User
-from postmortems import workflow
+from postmortems import markdown, workflow
 from postmortems.exchange.export import (
     BLAMELESS,
     LESSON_LABELS,
@@ -37,8 +38,10 @@ from postmortems.exchange.markup import (
 )
 from postmortems.fields import MAX_TAGS_TEXT
 from postmortems.forms import MAX_TEXT
+from postmortems.markdown import renderable_error
 from postmortems.models import (
     KEY_RE,
+    MAX_RELATED,
     ActionItem,
     Activity,
     Approval,
@@ -56,6 +59,11 @@ from postmortems.models import (
 )
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# Rows of one table an import creates: far more than any document, few enough that the
+# document stays quick to show.
+MAX_ROWS = 1000
+# Formatting time for every text an import checks (each within the forms' own budget).
+FORMAT_SECONDS = 10.0
 # Every unknown author is reported with the whole line, so the line's length bounds the notes:
 # two thousand characters is a hundred names, more than any real list of authors.
 MAX_AUTHORS_LINE = 2_000
@@ -943,23 +951,55 @@ def parse(text: str) -> Parsed:
 
 
 class People:
-    """Names to accounts: display name, full name or username; ambiguous or unknown → None."""
+    """Names to accounts: display name, full name or username; ambiguous or unknown → None.
+
+    ``load`` looks up every name of the document in a few queries (one per 500 names), so a
+    document naming thousands of people costs no more than a handful of queries.
+    """
+
+    CHUNK = 500
 
     def __init__(self):
         self.cache = {}
+
+    def load(self, names) -> None:
+        wanted = sorted(
+            {n.strip() for n in names if n.strip() and n.strip() != DASH} - set(self.cache)
+        )
+        for start in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[start : start + self.CHUNK]
+            lowered = [name.lower() for name in chunk]
+            users = list(
+                User.objects.filter(is_active=True)
+                .annotate(
+                    display=Lower("display_name"),
+                    login=Lower("username"),
+                    full=Concat(Lower("first_name"), Value(" "), Lower("last_name")),
+                )
+                .filter(Q(display__in=lowered) | Q(login__in=lowered) | Q(full__in=lowered))
+            )
+            for name in chunk:
+                self.cache[name] = self._pick(name, users)
+
+    @staticmethod
+    def _pick(name, users):
+        low = name.lower()
+        matches = [
+            u
+            for u in users
+            if u.display == low
+            or u.login == low
+            or (" " in name and not u.display_name and u.full == low)
+        ][:3]
+        exact = [u for u in matches if u.name == name]
+        return (exact or matches)[0] if len(exact or matches) == 1 else None
 
     def find(self, name: str):
         name = name.strip()
         if not name or name == DASH:
             return None
         if name not in self.cache:
-            first, _, last = name.partition(" ")
-            query = Q(display_name__iexact=name) | Q(username__iexact=name)
-            if last:
-                query |= Q(first_name__iexact=first, last_name__iexact=last, display_name="")
-            matches = list(User.objects.filter(query, is_active=True)[:3])
-            exact = [u for u in matches if u.name == name]
-            self.cache[name] = (exact or matches)[0] if len(exact or matches) == 1 else None
+            self.load([name])
         return self.cache[name]
 
 
@@ -973,12 +1013,24 @@ class Result:
 NOTES_HEADER = "Lines of the imported Markdown that were not imported, with their line numbers:"
 
 
+# The notes are shown on the document: every line of a 2 MB upload could be a problem.
+MAX_NOTES = 1000
+MAX_NOTE_TEXT = 300
+
+
 def _notes(problems) -> str:
     if not problems:
         return ""
-    return (
-        NOTES_HEADER + "\n\n" + "\n".join(f"Line {p.line} ({p.reason}): {p.text}" for p in problems)
-    )
+    lines = [
+        f"Line {p.line} ({p.reason}): "
+        + (p.text if len(p.text) <= MAX_NOTE_TEXT else p.text[:MAX_NOTE_TEXT] + "…")
+        for p in problems[:MAX_NOTES]
+    ]
+    if len(problems) > MAX_NOTES:
+        lines.append(
+            f"… and {len(problems) - MAX_NOTES:,} more lines that were not imported (not listed)."
+        )
+    return NOTES_HEADER + "\n\n" + "\n".join(lines)
 
 
 def _too_long(value, limit) -> str:
@@ -989,7 +1041,8 @@ def _fits(model, name, value) -> str:
     """The validation error for one field value, or ''.
 
     Text gets the forms' limits: the field's max_length (a 2,000-character table cell), else
-    MAX_TEXT, which a TextField's own clean() does not check.
+    MAX_TEXT, which a TextField's own clean() does not check; and free text must format in
+    time, as in the forms.
     """
     model_field = model._meta.get_field(name)
     if isinstance(value, str) and isinstance(model_field, CharField | TextField):
@@ -1000,6 +1053,9 @@ def _fits(model, name, value) -> str:
         model_field.clean(value, None)
     except ValidationError as exc:
         return "; ".join(exc.messages)
+    if isinstance(value, str) and isinstance(model_field, TextField):
+        # Every free text is shown as Markdown: as the forms do, refuse what cannot be.
+        return renderable_error(value)
     return ""
 
 
@@ -1017,10 +1073,12 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
         raise ImportRefused(
             f"“{key}” is not a usable key: use capital letters, digits and hyphens, like INC-2026-0042."
         )
-    if key and Postmortem.objects.filter(key=key).exists():
+    if key and workflow.key_refusal(key, restricted=False):
+        # One message whatever the reason: it must not tell that a hidden document has it.
         raise ImportRefused(
-            f"{key} already exists. Give the import another key (the Key field, or the first line "
-            "“# Postmortem: KEY Title”) and import again; your text is kept below."
+            f"{key} cannot be used: give the import another key (the Key field, or the first "
+            "line “# Postmortem: KEY Title”), or leave the Key field empty and take the key out "
+            "of the first line for the next free one; your text is kept below."
         )
     title = parsed.title.strip() or "Imported postmortem"
     if not parsed.title.strip():
@@ -1041,6 +1099,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
         parsed.notices.append("No **Severity** line: SEV-3 was used; change it in the Overview.")
 
     people = People()
+    people.load(_names(parsed))
     authors = []
     for number, line, name in parsed.author_names:
         user = people.find(name)
@@ -1053,18 +1112,18 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
     if parsed.author_names and not authors:
         parsed.notices.append("No author named has an account here: you are the author.")
 
-    fields = {}
-    for name, value in parsed.fields.items():
-        error = _fits(Postmortem, name, value)
-        if error:
-            number, line = parsed.field_lines.get(name, (0, name))
-            parsed.problem(
-                number, line, f"{Postmortem._meta.get_field(name).verbose_name}: {error}"
-            )
-        else:
-            fields[name] = value
-
-    rows = _rows(parsed, people)
+    with markdown.page_budget(FORMAT_SECONDS):
+        fields = {}
+        for name, value in parsed.fields.items():
+            error = _fits(Postmortem, name, value)
+            if error:
+                number, line = parsed.field_lines.get(name, (0, name))
+                parsed.problem(
+                    number, line, f"{Postmortem._meta.get_field(name).verbose_name}: {error}"
+                )
+            else:
+                fields[name] = value
+        rows = _rows(parsed, people)
     parsed.problems.sort(key=lambda p: p.line)
     with transaction.atomic():
         try:
@@ -1088,7 +1147,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
                 [Tag.objects.get_or_create(name=name)[0] for name in dict.fromkeys(parsed.tags)]
             )
         _related(parsed, postmortem, by)
-        _approval_slots(parsed, postmortem, people)
+        _approval_slots(parsed, postmortem, people, by)
         parsed.problems.sort(key=lambda p: p.line)
         postmortem.import_notes = _notes(parsed.problems)
         postmortem.save(update_fields=["import_notes"])
@@ -1102,6 +1161,16 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
     return Result(postmortem, parsed.problems, parsed.notices)
 
 
+def _names(parsed) -> list[str]:
+    """Every name the document gives a person: authors, responders, owners, approvers."""
+    return [
+        *(name for _, _, name in parsed.author_names),
+        *(values["name"] for _, _, values in parsed.responders),
+        *(values["owner"] for _, _, values in parsed.action_items),
+        *(name for *_, name in parsed.approvals if name),
+    ]
+
+
 def _rows(parsed, people) -> dict:
     rows = {
         TimelineEvent: [],
@@ -1113,6 +1182,14 @@ def _rows(parsed, people) -> dict:
     }
 
     def add(model, number, line, values):
+        if len(rows[model]) >= MAX_ROWS:
+            parsed.problem(
+                number,
+                line,
+                f"more than {MAX_ROWS:,} rows of {model._meta.verbose_name_plural} — row not "
+                "imported",
+            )
+            return
         for name, value in values.items():
             if name in ("owner", "user"):
                 continue
@@ -1158,48 +1235,58 @@ def _related(parsed, postmortem, by):
     if not parsed.related:
         return
     keys = [key for _, _, key in parsed.related]
-    found = {p.key: p for p in Postmortem.objects.visible_to(by).filter(key__in=keys)}
+    found = {p.key: p for p in Postmortem.objects.visible_to(by).filter(key__in=keys[:1000])}
     linked = []
     for number, line, key in parsed.related:
-        if key in found and key != postmortem.key:
-            linked.append(found[key])
-        else:
+        if key not in found or key == postmortem.key:
             parsed.problem(number, line, f"there is no postmortem {key} you can see; not linked")
+        elif len(linked) >= MAX_RELATED:
+            parsed.problem(number, line, f"more than {MAX_RELATED} related incidents; not linked")
+        elif found[key] not in linked:
+            linked.append(found[key])
     postmortem.related_incidents.set(linked)
 
 
-def _approval_slots(parsed, postmortem, people):
-    """The approvals table's roles and people (never its signatures) replace the default slots."""
-    if not parsed.approvals:
-        return
-    author_ids = set(postmortem.authors.values_list("pk", flat=True))
-    slots = []
-    for position, (number, line, role, required, name) in enumerate(parsed.approvals):
-        is_author_slot = role.lower().startswith("author")
-        assignee = people.find(name) if name else None
-        if name and assignee is None:
-            parsed.problem(number, line, f"“{name}” has no account here; the slot is unassigned")
-        elif assignee is not None and is_author_slot != (assignee.pk in author_ids):
-            why = "is not an author" if is_author_slot else "is an author and cannot review"
-            parsed.problem(number, line, f"{assignee.name} {why}; the slot is unassigned")
-            assignee = None
+def _approval_slots(parsed, postmortem, people, by):
+    """The approvals table's people (never its signatures) fill the approval policy's slots;
+    its other roles become slots of the authors' own. Through the workflow, so that its rules
+    hold: a policy slot stays required, nobody who wrote the document reviews it, nobody holds
+    two slots. What a rule refuses is a problem, and the slot stays unassigned."""
+    slots = {a.role.casefold(): a for a in Approval.objects.filter(postmortem=postmortem)}
+    for number, line, role, required, name in parsed.approvals:
         if len(role) > 100:
             parsed.problem(
                 number, line, "the role is longer than 100 characters — row not imported"
             )
             continue
-        slots.append(
-            Approval(
-                postmortem=postmortem,
-                role=role,
-                required=required,
-                is_author_slot=is_author_slot,
-                assignee=assignee,
-                position=position,
+        assignee = people.find(name) if name else None
+        if name and assignee is None:
+            parsed.problem(number, line, f"“{name}” has no account here; the slot is unassigned")
+        slot = slots.get(role.casefold())
+        if slot is not None and slot.from_policy and not required:
+            parsed.problem(
+                number, line, f"the approval policy requires {slot.role}; it stays required"
             )
-        )
-    Approval.objects.filter(postmortem=postmortem).delete()
-    Approval.objects.bulk_create(slots)
+        try:
+            if slot is None:
+                slot = workflow.add_approval(
+                    postmortem,
+                    by=by,
+                    role=role,
+                    required=required,
+                    is_author_slot=role.lower().startswith("author"),
+                )
+                slots[role.casefold()] = slot
+            if assignee is not None:
+                workflow.update_approval(
+                    slot,
+                    by=by,
+                    role=slot.role,
+                    assignee=assignee,
+                    required=required or slot.from_policy,
+                )
+        except workflow.TransitionError as refused:
+            parsed.problem(number, line, f"{refused} The slot is unassigned.")
 
 
 def decimal_or_none(value):

@@ -183,7 +183,9 @@ def test_it_refuses_empty_input(author):
 
 
 def test_it_refuses_a_key_that_is_taken_and_says_so(author, postmortem):
-    with pytest.raises(ImportRefused, match=f"{postmortem.key} already exists"):
+    with pytest.raises(
+        ImportRefused, match=f"{postmortem.key} cannot be used: give the import another key"
+    ):
         import_markdown(f"# Postmortem: {postmortem.key} Again\n", by=author)
 
 
@@ -262,7 +264,7 @@ def test_it_keeps_the_text_when_the_key_is_taken(author_client, postmortem):
     response = author_client.post(IMPORT_URL, {"markdown": md})
     assert response.status_code == 200
     page = response.content.decode()
-    assert f"{postmortem.key} already exists" in page
+    assert f"{postmortem.key} cannot be used: give the import another key" in page
     assert "Some words &amp;amp; &lt;b&gt;more&lt;/b&gt;" in page  # kept in the form, escaped
 
 
@@ -296,7 +298,7 @@ def test_it_counts_wrong_table_rows_per_table(author):
     assert not result.postmortem.responders.exists()
 
 
-def test_the_approvals_table_sets_roles_and_people_never_signatures(author, reviewer):
+def test_the_approvals_table_sets_people_and_extra_roles_never_signatures(author, reviewer):
     md = (
         "# Postmortem: INC-2026-0504 A\n\n**Authors**: Alice Smith\n\n## Approvals\n\n"
         "| Role | Name | Date | Signature |\n|---|---|---|---|\n"
@@ -305,11 +307,34 @@ def test_the_approvals_table_sets_roles_and_people_never_signatures(author, revi
     )
     pm = import_markdown(md, by=author).postmortem
     slots = list(pm.approvals.all())
+    # The approval policy's slots (the template's four) stay; the table fills them and adds.
     assert [(a.role, a.assignee, a.required, a.is_signed) for a in slots] == [
         ("Author", author, True, False),
+        ("Reviewer (SRE Lead)", None, True, False),
+        ("Reviewer (Eng Lead)", None, True, False),
+        ("Approver (VP Eng)", None, True, False),
         ("Reviewer (Security)", reviewer, False, False),
     ]
     assert Approval.objects.filter(signed_at__isnull=False).count() == 0
+
+
+def test_the_approvals_table_cannot_get_round_the_rules(author, coauthor, reviewer):
+    md = (
+        "# Postmortem: INC-2026-0507 A\n\n**Authors**: Alice Smith, Bob Jones\n\n"
+        "## Approvals\n\n| Role | Name | Date | Signature |\n|---|---|---|---|\n"
+        "| Reviewer (SRE Lead) (optional) | Bob Jones | — | — |\n"
+        "| Reviewer (Eng Lead) | Carol White | — | — |\n"
+        "| Approver (VP Eng) | Carol White | — | — |\n"
+    )
+    result = import_markdown(md, by=author)
+    slots = {a.role: a for a in result.postmortem.approvals.all()}
+    reasons = " ".join(p.reason for p in result.problems)
+    assert "the approval policy requires Reviewer (SRE Lead); it stays required" in reasons
+    assert "Bob Jones wrote or edited this version" in reasons
+    assert "Carol White already holds Reviewer (Eng Lead)" in reasons
+    assert slots["Reviewer (SRE Lead)"].required and slots["Reviewer (SRE Lead)"].assignee is None
+    assert slots["Reviewer (Eng Lead)"].assignee == reviewer
+    assert slots["Approver (VP Eng)"].assignee is None
 
 
 def test_table_cells_with_pipes_and_line_breaks_round_trip(author):

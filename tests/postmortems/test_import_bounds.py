@@ -372,3 +372,65 @@ def test_the_readers_agree_with_the_old_patterns(text):
     new = importer.BUDGET_WINDOW.search(text)
     assert (old and (old.span(), old["w"])) == (new and (new.span(), new["w"]))
     assert _SUFFIX.sub("", text.strip()) == OLD_SUFFIX.sub("", text.strip())
+
+
+# --- what the import creates is bounded and follows the rules of the forms -------------------
+
+DEEP_LIST = "* " * 496 + "x"
+
+
+def test_an_imported_text_that_cannot_be_formatted_is_a_problem_not_a_field(author):
+    text = document(
+        "## Executive Summary", "", DEEP_LIST, "", "## Timeline (all times UTC)", "",
+        "| Time | Event | Milestone |", "|---|---|---|", f"| 14:00 | {DEEP_LIST} | |",
+        "| 14:05 | Fine | |",
+    )  # fmt: skip
+    result = import_markdown(text, by=author)
+    pm = result.postmortem
+    assert pm.executive_summary == ""
+    assert [e.description for e in pm.timeline.all()] == ["Fine"]
+    reasons = [p.reason for p in result.problems]
+    assert sum("too deeply to be formatted" in r for r in reasons) == 2
+
+
+def test_a_hidden_key_gets_the_same_refusal_as_any_taken_key(author, outsider, postmortem):
+    from tests.factories import PostmortemFactory
+
+    PostmortemFactory(key="SEC-2026-0007", restricted=True, authors=[author])
+    messages = []
+    for key in ("SEC-2026-0007", postmortem.key, "SEC-2026-0999"):
+        with pytest.raises(ImportRefused) as refused:
+            import_markdown(f"# Postmortem: {key} Probe\n", by=outsider)
+        messages.append(str(refused.value).replace(key, "KEY"))
+    assert len(set(messages)) == 1 and "cannot be used" in messages[0]
+
+
+def test_an_import_creates_at_most_a_thousand_rows_a_table(author):
+    rows = [f"| 14:{n % 60:02d} | Event {n} | |" for n in range(importer.MAX_ROWS + 5)]
+    text = document("## Timeline", "", "| Time | Event | Milestone |", "|---|---|---|", *rows)
+    result = timed(import_markdown, text, by=author)
+    assert result.postmortem.timeline.count() == importer.MAX_ROWS
+    assert sum("more than 1,000 rows" in p.reason for p in result.problems) == 5
+
+
+def test_thousands_of_names_are_looked_up_in_a_few_queries(author, django_assert_max_num_queries):
+    rows = [f"| Watch {n} | Person {n} | — |" for n in range(900)]
+    text = document(
+        "## Response", "", "### Responders", "", "| Role | Name | Joined At |", "|---|---|---|",
+        *rows,
+    )  # fmt: skip
+    parsed = parse(text)
+    people = importer.People()
+    with django_assert_max_num_queries(2):
+        people.load(importer._names(parsed))
+    assert people.find("Person 3") is None and people.find("Alice Smith") == author
+
+
+def test_the_notes_kept_on_the_document_are_bounded(author):
+    text = document(*(f"stray line {n} " + "x" * 1000 for n in range(3000)))
+    result = import_markdown(text, by=author)
+    notes = result.postmortem.import_notes
+    assert len(result.problems) == 3000
+    assert notes.count("\n") < importer.MAX_NOTES + 5
+    assert "2,000 more lines that were not imported" in notes
+    assert len(notes) < 400_000
