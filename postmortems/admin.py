@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from postmortems.models import Activity, ApprovalPolicy, PolicyRole, Postmortem
+from postmortems.models.document import new_secret
 
 
 class SuperusersOnly:
@@ -60,7 +61,7 @@ class PostmortemAdmin(SuperusersOnly, admin.ModelAdmin):
         if change and form.changed_data:
             # As the editor does: a new revision, an activity entry and a version.
             Postmortem.objects.filter(pk=form.instance.pk).update(
-                revision=F("revision") + 1, updated_at=timezone.now()
+                revision=F("revision") + 1, updated_at=timezone.now(), related_secret=new_secret()
             )
             Activity.objects.create(
                 postmortem=form.instance,

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from postmortems.models import Activity, Postmortem, Tag
+from postmortems.models.document import new_secret
 
 
 class EditRefused(Exception):
@@ -54,7 +55,11 @@ def _lock(postmortem, user) -> Postmortem:
 
 
 def _stamp(locked, slug: str, user) -> None:
-    """Record the section's new revision and who saved it; bump the document's revision."""
+    """Record the section's new revision and who saved it; bump the document's revision.
+
+    Every content change also draws a new secret for the related incidents' commitments, so
+    that comparing two exports tells which commitments changed only as "all of them".
+    """
     revisions = dict(locked.section_revisions)
     revisions[slug] = {
         "rev": section_revision(locked, slug) + 1,
@@ -62,7 +67,10 @@ def _stamp(locked, slug: str, user) -> None:
         "at": timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
     }
     Postmortem.objects.filter(pk=locked.pk).update(
-        section_revisions=revisions, revision=F("revision") + 1, updated_at=timezone.now()
+        section_revisions=revisions,
+        revision=F("revision") + 1,
+        updated_at=timezone.now(),
+        related_secret=new_secret(),
     )
 
 
@@ -115,7 +123,10 @@ def update_row(postmortem, slug: str, form, *, by):
     """Save an edited row unless someone else saved or deleted it since the form was opened."""
     _lock(postmortem, by)
     model = type(form.instance)
-    current = model.objects.filter(pk=form.instance.pk, postmortem=postmortem).first()
+    # Locked: a status change of the same row (which does not lock the document) waits.
+    current = (
+        model.objects.select_for_update().filter(pk=form.instance.pk, postmortem=postmortem).first()
+    )
     if current is None:
         raise EditConflict(None)
     # An edit that does not say which revision it was made on is never applied blind.
@@ -143,7 +154,7 @@ def _touch(postmortem):
     # Rows carry their own revisions; the document revision still moves so that signatures
     # on the earlier content become stale.
     Postmortem.objects.filter(pk=postmortem.pk).update(
-        revision=F("revision") + 1, updated_at=timezone.now()
+        revision=F("revision") + 1, updated_at=timezone.now(), related_secret=new_secret()
     )
 
 

@@ -5,9 +5,10 @@ from django.template.loader import render_to_string
 
 from accounts.models import User
 from postmortems.fields import HttpsURLField, TagsField, UTCDateTimeField
-from postmortems.markdown import validate_renderable
+from postmortems.markdown import validate_renderable, validate_renderable_lines
 from postmortems.models import (
     MAX_RELATED,
+    POINT_FIELDS,
     ActionItem,
     ContributingFactor,
     DetectionMethod,
@@ -134,7 +135,11 @@ class SectionForm(forms.ModelForm):
         iso_dates(self.fields)
 
     def changed_values(self, saved):
-        """[(label, saved value, typed value)] where another save left something else."""
+        """[(label, saved value, typed value)] where another save left something else.
+
+        Only what the person may choose is compared: a related incident they may not see is
+        neither a difference nor named (nor its id).
+        """
         differences = []
         for name, field in self.fields.items():
             if name == "section_revision":
@@ -145,7 +150,13 @@ class SectionForm(forms.ModelForm):
                 if name in self.cleaned_data
                 else typed
             )
-            theirs = field.prepare_value(_model_value(saved, name))
+            theirs = _model_value(saved, name)
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                allowed = {str(pk) for pk in field.queryset.values_list("pk", flat=True)}
+                mine = [v for v in mine or [] if str(getattr(v, "pk", v)) in allowed]
+                theirs = [v for v in theirs if str(v.pk) in allowed]
+            else:
+                theirs = field.prepare_value(theirs)
             if _comparable(mine) != _comparable(theirs):
                 differences.append((field.label, _display(theirs, field), name))
         return differences
@@ -158,13 +169,13 @@ def limit_text(fields):
     The limit is the field's own (a 2,000-character table cell) or MAX_TEXT; the browser
     gets no maxlength, which would cut a paste short without a word.
     """
-    for field in fields.values():
+    for name, field in fields.items():
         if isinstance(field, forms.CharField) and isinstance(field.widget, forms.Textarea):
             limit = field.max_length or MAX_TEXT
             field.validators = [
                 v for v in field.validators if not isinstance(v, MaxLengthValidator)
             ]
-            field.validators.append(_text_limit(limit))
+            field.validators.append(_text_limit(limit, points=name in POINT_FIELDS))
             field.widget.attrs.pop("maxlength", None)
 
 
@@ -191,14 +202,15 @@ def iso_dates(fields):
             field.error_messages["invalid"] = "Write the date as YYYY-MM-DD, e.g. 2026-02-05."
 
 
-def _text_limit(limit):
+def _text_limit(limit, *, points=False):
     def validate(value):
         if value and len(value) > limit:
             raise ValidationError(
                 f"This is {len(value):,} characters; the limit is {limit:,}. "
                 "Link long logs or documents from Supporting information instead of pasting them."
             )
-        validate_renderable(value)
+        # As it is shown: one point per line is formatted line by line.
+        (validate_renderable_lines if points else validate_renderable)(value)
 
     return validate
 

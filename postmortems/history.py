@@ -91,11 +91,18 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
 
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# difflib's matching grows with the product of the two lengths (and worse on repetitive text:
+# 1,000 words took 28 s). Past these products a line is marked changed as a whole, and lines
+# between the common start and end of a section are shown as replaced without matching.
+MAX_WORD_PAIRS = 40_000
+MAX_LINE_PAIRS = 250_000
 
 
 def _segments(old: str, new: str):
     """The changed words of a changed line, for marking them inside the line."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(a) * len(b) > MAX_WORD_PAIRS:
+        return [(True, old)], [(True, new)]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     left, right = [], []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -110,10 +117,42 @@ def _segments(old: str, new: str):
     return left, right
 
 
+def _opcodes(old: list[str], new: list[str]):
+    """difflib's opcodes, or, for long sections, the common start and end kept and everything
+    between them replaced (found in linear time)."""
+    if len(old) * len(new) <= MAX_LINE_PAIRS:
+        return difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    codes = [("equal", 0, start, 0, start)] if start else []
+    codes.append(("replace", start, len(old) - end, start, len(new) - end))
+    if end:
+        codes.append(("equal", len(old) - end, len(old), len(new) - end, len(new)))
+    return codes
+
+
+class _GivenOpcodes(difflib.SequenceMatcher):
+    """difflib's grouping (changes with their context) of opcodes found elsewhere."""
+
+    def __init__(self, codes):
+        super().__init__(None, "", "")
+        self._codes = codes
+
+    def get_opcodes(self):
+        return self._codes
+
+
+def _grouped(codes, context):
+    return _GivenOpcodes(codes).get_grouped_opcodes(context)
+
+
 def _line_diff(old: list[str], new: list[str], context: int = 2) -> tuple[list[Line], int, int]:
     out, added, removed = [], 0, 0
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _grouped(_opcodes(old, new), context):
         if out:
             out.append(Line("gap"))
         for tag, i1, i2, j1, j2 in group:

@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from postmortems import markdown_engine as engine
 from postmortems.markdown_engine import ALLOWED_TAGS, LINK_REL  # noqa: F401 — tests read them
+from postmortems.models.document import bullet_lines
 
 # Time budgets: one text on a page; every text one request formats afresh (the memo below
 # makes a page's second view free); a text being saved, half the page's budget so that what
@@ -36,6 +37,7 @@ MAX_CHARS = 50_000
 REASONS = {
     "too-long": f"it is longer than {MAX_CHARS:,} characters",
     "too-deep": "it nests lists, quotes or definitions too deeply",
+    "too-large": "formatted, it would be far larger than it is",
     "too-slow": "formatting it takes too long",
     "failed": "the formatter failed on it",
     "page-budget": "this page ran out of time to format it; reload to see it formatted",
@@ -45,6 +47,8 @@ SAVE_MESSAGES = {
     "too-long": f"This text is longer than {MAX_CHARS:,} characters and cannot be formatted.",
     "too-deep": "This text nests lists, quotes or definition lists too deeply to be formatted. "
     "Use fewer levels: each “* ”, “> ” or indent at the start of a line is one more.",
+    "too-large": "Formatted, this text would be far larger than it is (an abbreviation or a "
+    "link repeated many times?). Shorten what repeats.",
     "too-slow": "This text takes too long to format, which usually means thousands of unclosed "
     "“[” or similar. Put logs and code in a ``` code block, or shorten it.",
     "failed": "This text cannot be formatted. Simplify its Markdown, or put it in a ``` code "
@@ -63,33 +67,33 @@ class RenderFailed(Exception):
 
 
 class _Memo:
-    """What texts became (a page renders the same fields on every view), least recent out
-    first, bounded by the characters it holds. Only successes are kept."""
+    """What texts became (a page renders the same fields on every view) and how long that
+    took, least recent out first, bounded by the characters it holds. Only successes."""
 
     def __init__(self, max_chars: int):
         self.max_chars = max_chars
         self.chars = 0
-        self.items: OrderedDict[str, str] = OrderedDict()
+        self.items: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, text: str) -> str | None:
+    def get(self, text: str) -> tuple[str, float] | None:
         with self.lock:
-            html = self.items.get(text)
-            if html is not None:
+            found = self.items.get(text)
+            if found is not None:
                 self.items.move_to_end(text)
-            return html
+            return found
 
-    def put(self, text: str, html: str) -> None:
+    def put(self, text: str, html: str, seconds: float) -> None:
         size = len(text) + len(html)
         if size > self.max_chars // 16:
             return
         with self.lock:
             if text in self.items:
                 return
-            self.items[text] = html
+            self.items[text] = (html, seconds)
             self.chars += size
             while self.chars > self.max_chars:
-                old_text, old_html = self.items.popitem(last=False)
+                old_text, (old_html, _) = self.items.popitem(last=False)
                 self.chars -= len(old_text) + len(old_html)
 
 
@@ -152,7 +156,8 @@ class RenderBudgetMiddleware:
 @contextlib.contextmanager
 def strict_rendering():
     """Inside, a text that cannot be formatted raises RenderFailed instead of showing as typed:
-    for what is frozen (a Final snapshot), which must never keep a fallback."""
+    for what is frozen (a Final snapshot), which must never keep a fallback. (The page budget
+    still holds: give it its own with ``page_budget``.)"""
     token = _strict.set(True)
     try:
         yield
@@ -161,16 +166,20 @@ def strict_rendering():
 
 
 def convert(text: str, *, timeout: float = TEXT_SECONDS) -> str:
-    """Sanitized HTML for a text, or RenderFailed. Memoised; failures never are."""
-    html = _memo.get(text)
-    if html is not None:
+    """Sanitized HTML for a text, or RenderFailed. Memoised, with the time it took: a
+    memoised text slower than `timeout` fails as it would have. Failures are never memoised."""
+    found = _memo.get(text)
+    if found is not None:
+        html, seconds = found
+        if seconds > timeout:
+            raise RenderFailed("too-slow")
         return html
     if len(text) > MAX_CHARS:
         raise RenderFailed("too-long")
     known = _known_failure(text)
     if known:
         raise RenderFailed(known)
-    budget = None if _strict.get() else _page_budget.get()
+    budget = _page_budget.get()
     allowed = timeout
     if budget is not None:
         allowed = min(timeout, budget.seconds - budget.spent)
@@ -190,10 +199,10 @@ def convert(text: str, *, timeout: float = TEXT_SECONDS) -> str:
         if budget is not None:
             budget.spent += time.monotonic() - started
     if status != engine.OK:
-        reason = "too-deep" if status == engine.TOO_DEEP else "failed"
+        reason = {engine.TOO_DEEP: "too-deep", engine.TOO_LARGE: "too-large"}.get(status, "failed")
         _remember_failure(text, reason)
         raise RenderFailed(reason)
-    _memo.put(text, payload)
+    _memo.put(text, payload, time.monotonic() - started)
     return payload
 
 
@@ -242,23 +251,32 @@ def render_markdown_inline(text: str | None) -> SafeString:
     return mark_safe(html)  # noqa: S308 — only a wrapper removed from sanitized output
 
 
-def renderable_error(text: str | None) -> str:
+def renderable_error(text: str | None, *, lines: bool = False) -> str:
     """Why a text about to be saved cannot be formatted, or '' when it can (it is then
-    memoised, so the page after the save shows it at once)."""
+    memoised, so the page after the save shows it at once). With `lines`, each point of it
+    is checked as it is shown: one per line (What went well, What went poorly)."""
     if not text:
         return ""
-    try:
-        convert(text, timeout=SAVE_SECONDS)
-    except RenderFailed as failure:
-        if failure.reason == "page-budget":
-            return SAVE_MESSAGES["too-slow"]
-        return SAVE_MESSAGES[failure.reason]
+    for part in bullet_lines(text) if lines else [text]:
+        try:
+            convert(part, timeout=SAVE_SECONDS)
+        except RenderFailed as failure:
+            if failure.reason == "page-budget":
+                return SAVE_MESSAGES["too-slow"]
+            return SAVE_MESSAGES[failure.reason]
     return ""
 
 
 def validate_renderable(text: str | None) -> None:
     """A form validator: the text formats within the budget, or a message beside the field."""
     error = renderable_error(text)
+    if error:
+        raise ValidationError(error, code="unrenderable")
+
+
+def validate_renderable_lines(text: str | None) -> None:
+    """The same for a text shown one point per line."""
+    error = renderable_error(text, lines=True)
     if error:
         raise ValidationError(error, code="unrenderable")
 

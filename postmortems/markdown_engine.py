@@ -29,8 +29,6 @@ import bleach
 import markdown as md
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.linkifier import LinkifyFilter
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = frozenset(
     {
@@ -64,10 +62,14 @@ EXTENSIONS = ["extra", "sane_lists", "nl2br"]
 LINK_REL = "noopener noreferrer nofollow"
 
 # Answers of the worker.
-OK, TOO_DEEP, FAILED = 0, 1, 2
+OK, TOO_DEEP, FAILED, TOO_LARGE = 0, 1, 2, 3
 # Elements nested in one another, at most: a list in a list is two (ul, li). Honest text nests
 # a handful; "* " * 300 is a list 300 deep that pushes the page off the screen.
 MAX_DEPTH = 40
+# HTML per text, at most: honest Markdown grows two to five times (links, tables); a 4 KB
+# abbreviation used a thousand times became 2 MB.
+MAX_HTML_CHARS = 500_000
+MAX_GROWTH = 20
 # The worker's memory: far above any honest text, low enough that a runaway conversion ends
 # with a MemoryError in the worker instead of the machine swapping.
 WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
@@ -100,23 +102,38 @@ def _new_cleaner() -> bleach.Cleaner:
 
 
 class TooDeep(Exception):
-    """The text nests more than MAX_DEPTH elements deep."""
+    """The formatted text nests more than MAX_DEPTH elements deep."""
 
 
-class _DepthLimit(Treeprocessor):
-    def run(self, root):
-        stack = [(root, 0)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                raise TooDeep
-            stack.extend((child, depth + 1) for child in node)
+class TooLarge(Exception):
+    """The formatted text is far larger than what was typed (abbreviations repeat titles)."""
 
 
-class DepthLimit(Extension):
-    def extendMarkdown(self, md):  # noqa: N802 — Python-Markdown's name
-        # After the inline patterns (20): links and emphasis nest too.
-        md.treeprocessors.register(_DepthLimit(md), "depth_limit", 5)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+_VOID = frozenset({"br", "hr"})
+
+
+def _depth(html: str) -> int:
+    """How deep the sanitized HTML nests (it is balanced, and every ">" in a value escaped)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        if match[2].lower() in _VOID:
+            continue
+        if match[1]:
+            depth -= 1
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def check_shape(text: str, html: str) -> None:
+    """Refuse HTML that would wreck or swell the page, however the text made it: Markdown or
+    raw tags ("<ul><li>" * 240 nests as deep as "* " * 240)."""
+    if len(html) > MAX_HTML_CHARS or len(html) > MAX_GROWTH * len(text) + 2000:
+        raise TooLarge
+    if _depth(html) > MAX_DEPTH:
+        raise TooDeep
 
 
 class Converter:
@@ -129,15 +146,15 @@ class Converter:
 
     def convert(self, text: str) -> str:
         if self._markdown is None:
-            self._markdown = md.Markdown(
-                extensions=[*EXTENSIONS, DepthLimit()], output_format="html"
-            )
+            self._markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
             self._cleaner = _new_cleaner()
         try:
-            return self._cleaner.clean(self._markdown.reset().convert(text))
+            html = self._cleaner.clean(self._markdown.reset().convert(text))
         except BaseException:
             self._markdown = self._cleaner = None
             raise
+        check_shape(text, html)
+        return html
 
 
 def _read_exactly(stream, size: int) -> bytes:
@@ -169,6 +186,8 @@ def serve(stdin=None, stdout=None) -> None:
             status, payload = OK, converter.convert(text)
         except (RecursionError, TooDeep):
             status, payload = TOO_DEEP, "nested too deeply"
+        except TooLarge:
+            status, payload = TOO_LARGE, "too large"
         except Exception as exc:  # noqa: BLE001 — any failure is reported, the loop goes on
             status, payload = FAILED, type(exc).__name__
         body = payload.encode("utf-8")
@@ -191,14 +210,19 @@ class Worker:
     """One worker process and the pipes to it; used by one thread at a time."""
 
     def __init__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "postmortems.markdown_engine"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=PROJECT_ROOT,
-            close_fds=True,
-        )
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "postmortems.markdown_engine"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=PROJECT_ROOT,
+                close_fds=True,
+            )
+        except (OSError, ValueError) as exc:  # no processes or descriptors left
+            raise Broken(str(exc)) from exc
         self._out = self.process.stdout.fileno()
+        self._poll = select.poll()
+        self._poll.register(self._out, select.POLLIN)
         try:
             ready = self._read(1, time.monotonic() + STARTUP_SECONDS) == b"R"
         except (Late, Broken):
@@ -215,14 +239,18 @@ class Worker:
             self.process.stdin.flush()
         except OSError as exc:
             raise Broken(str(exc)) from exc
-        status, size = struct.unpack(">BI", self._read(5, deadline))
-        return status, self._read(size, deadline).decode("utf-8")
+        try:
+            status, size = struct.unpack(">BI", self._read(5, deadline))
+            return status, self._read(size, deadline).decode("utf-8")
+        except (OSError, ValueError) as exc:
+            raise Broken(str(exc)) from exc
 
     def _read(self, size: int, deadline: float) -> bytes:
         chunks, remaining = [], size
         while remaining:
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self._out], [], [], wait)[0]:
+            # poll, not select: select cannot watch a descriptor numbered 1024 or above.
+            if wait <= 0 or not self._poll.poll(wait * 1000):
                 raise Late
             chunk = os.read(self._out, remaining)
             if not chunk:

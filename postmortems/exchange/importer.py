@@ -42,6 +42,7 @@ from postmortems.markdown import renderable_error
 from postmortems.models import (
     KEY_RE,
     MAX_RELATED,
+    POINT_FIELDS,
     ActionItem,
     Activity,
     Approval,
@@ -1055,7 +1056,7 @@ def _fits(model, name, value) -> str:
         return "; ".join(exc.messages)
     if isinstance(value, str) and isinstance(model_field, TextField):
         # Every free text is shown as Markdown: as the forms do, refuse what cannot be.
-        return renderable_error(value)
+        return renderable_error(value, lines=name in POINT_FIELDS)
     return ""
 
 

@@ -1,6 +1,7 @@
 from postmortems.models.document import (
     KEY_RE,
     MAX_RELATED,
+    POINT_FIELDS,
     SEVERITY_DEFINITIONS,
     DetectionMethod,
     FixType,
@@ -46,6 +47,7 @@ __all__ = [
     "Snapshot",
     "KEY_RE",
     "MAX_RELATED",
+    "POINT_FIELDS",
     "SEVERITY_DEFINITIONS",
     "ActionItem",
     "ContributingFactor",

@@ -448,6 +448,10 @@ class Postmortem(models.Model):
         return bullet_lines(self.went_poorly)
 
 
+# Text fields shown one point per line (each line formatted on its own).
+POINT_FIELDS = ("went_well", "went_poorly")
+
+
 def bullet_lines(text: str) -> list[str]:
     """Points typed one per line, with any list marker or ✅/❌ the writer added removed."""
     items = []

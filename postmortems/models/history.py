@@ -46,7 +46,9 @@ class DocumentVersion(models.Model):
         return f"{self.postmortem_id} #{self.number}"
 
 
-CONTENT_VERBS = {Activity.Verb.CREATED, Activity.Verb.EDITED}
+# A reopen records the content too: it is where a new document version begins, and who wrote
+# that version (and so may not review it) starts from the authors at that moment.
+CONTENT_VERBS = {Activity.Verb.CREATED, Activity.Verb.EDITED, Activity.Verb.REOPENED}
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="history-version-on-activity")

@@ -148,6 +148,8 @@ class Comment(models.Model):
         related_name="+",
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    # Hidden by an administrator: only an administrator shows it again.
+    hidden_by_admin = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -205,6 +207,14 @@ class Activity(models.Model):
         if self.pk is not None:
             raise ValueError("Activity entries are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def shown_detail(self) -> str:
+        """The detail as the log shows it: never a comment's text (which its authors or an
+        administrator may hide; entries before this held the first 200 characters)."""
+        if self.verb in (self.Verb.COMMENTED, self.Verb.RESOLVED_COMMENT):
+            return "reopened the thread" if self.detail.startswith("reopened: ") else ""
+        return self.detail
 
 
 class Snapshot(models.Model):

@@ -286,12 +286,13 @@ def comment_add(request, key):
         author=request.user,
         body=data["body"],
     )
+    # The log never holds the comment's text: a hidden comment must not show there.
     Activity.objects.create(
         postmortem=postmortem,
         actor=request.user,
         verb=Activity.Verb.COMMENTED,
         section=comment.section,
-        detail=comment.body[:200],
+        detail="replied" if parent else "",
     )
     return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
 
@@ -332,7 +333,7 @@ def comment_resolve(request, key, comment_id):
         actor=request.user,
         verb=Activity.Verb.RESOLVED_COMMENT if not reopen_thread else Activity.Verb.COMMENTED,
         section=thread.section,
-        detail=("reopened: " if reopen_thread else "") + thread.body[:200],
+        detail="reopened: the thread" if reopen_thread else "",
     )
     return redirect(f"{postmortem.get_absolute_url()}#comment-{thread.pk}")
 
@@ -349,8 +350,11 @@ def comment_hide(request, key, comment_id):
     )
     if not (workflow.is_author(request.user, postmortem) or request.user.is_superuser):
         raise PermissionDenied("Only an author or an administrator hides comments.")
+    if comment.is_hidden and comment.hidden_by_admin and not request.user.is_superuser:
+        raise PermissionDenied("An administrator hid this comment: only an administrator shows it.")
     if comment.is_hidden:
         comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
+        comment.hidden_by_admin = False
         detail = f"showed again a comment by {comment.author.name}"
     else:
         form = HideCommentForm(request.POST)
@@ -358,9 +362,10 @@ def comment_hide(request, key, comment_id):
             messages.error(request, "Say why the comment is hidden (300 characters at most).")
             return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
         comment.hidden_at, comment.hidden_by = timezone.now(), request.user
+        comment.hidden_by_admin = request.user.is_superuser
         comment.hidden_reason = form.cleaned_data["reason"]
         detail = f"hid a comment by {comment.author.name}: {comment.hidden_reason}"
-    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_by_admin", "hidden_reason"])
     Activity.objects.create(
         postmortem=postmortem,
         actor=request.user,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.passwords import PasswordRefused, check_password
 from postmortems import notifications
 from postmortems.content import canonical_content, content_hash
-from postmortems.markdown import RenderFailed, strict_rendering
+from postmortems.markdown import RenderFailed, page_budget, strict_rendering
 from postmortems.models import Activity, Approval, KeySequence, Postmortem, Snapshot
 from postmortems.sections import SECTIONS
 from postmortems.workflow.approvals import (
@@ -86,9 +86,12 @@ def key_prefix(restricted: bool) -> str:
 
 def key_refusal(key: str, *, restricted: bool) -> str:
     """Why a typed key cannot be used, or ''. One message whatever the reason (taken by a
-    document the person may see or not, or the restricted documents' prefix), so a refusal
-    never tells that a hidden document exists."""
-    reserved = not restricted and key.startswith(settings.POSTMORTEM_RESTRICTED_KEY_PREFIX + "-")
+    document the person may see or not, or the other kind's prefix), so a refusal never tells
+    that a hidden document exists."""
+    # Each kind keeps to its own prefix: a restricted document typed into the open sequence
+    # would show there as a gap.
+    other = key_prefix(not restricted)
+    reserved = key.startswith(other + "-")
     if reserved or Postmortem.objects.filter(key=key).exists():
         return KEY_REFUSED.format(key=key)
     return ""
@@ -325,9 +328,14 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
     try:
         html = snapshot_html(pm)
     except RenderFailed as failure:
+        why = (
+            f"formatting its texts takes more than {FREEZE_SECONDS:g} seconds"
+            if failure.reason == "page-budget"
+            else f"one of its texts cannot be formatted ({failure})"
+        )
         raise TransitionError(
-            f"{pm.key} cannot be frozen as Final: one of its texts cannot be formatted "
-            f"({failure}). Request changes so that an author can correct it."
+            f"{pm.key} cannot be frozen as Final: {why}. Request changes so that an author can "
+            "correct it."
         ) from None
     Snapshot.objects.create(
         postmortem=pm, version=pm.version, content=content, content_hash=digest, html=html
@@ -345,14 +353,20 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         notifications.finalized(pm)
 
 
+# Formatting time for every text of a document frozen as Final (the last signature waits on
+# it, with the document locked): texts already shown are memoised and take none of it.
+FREEZE_SECONDS = 5.0
+
+
 def snapshot_html(pm) -> str:
     """The read view as a Final snapshot keeps it. Strictly: a text that could not be
-    formatted raises RenderFailed rather than being frozen as typed."""
+    formatted raises RenderFailed rather than being frozen as typed, and so does running
+    out of FREEZE_SECONDS."""
     from postmortems.views.context import document_context
 
     context = document_context(pm, user=None)
     context["frozen"] = True
-    with strict_rendering():
+    with page_budget(FREEZE_SECONDS), strict_rendering():
         return render_to_string("postmortems/snapshot_body.html", context)
 
 

@@ -239,3 +239,45 @@ def test_honest_nesting_still_renders():
     text = "- a\n    - b\n        - c\n            - d\n\n> quote\n> > in a quote"
     html = render_markdown(text)
     assert "md-fallback" not in html and html.count("<ul>") == 4
+
+
+# --- what an attacker review found after the first pass -----------------------------------
+
+
+def test_raw_html_nesting_counts_as_much_as_markdown_nesting():
+    html = render_markdown("<ul><li>" * 240 + "pushed off the screen")
+    assert "md-fallback" in html and "too deeply" in html
+    assert "too deeply" in markdown.renderable_error("<blockquote>" * 100 + "x")
+
+
+def test_a_small_text_that_would_swell_into_megabytes_is_refused():
+    # An abbreviation with a 2,000-character title, used a thousand times: 4 KB became 2 MB.
+    text = "*[ab]: " + "T" * 2000 + "\n\n" + "ab " * 1000
+    assert "far larger than it is" in render_markdown(text)
+    assert "far larger" in markdown.renderable_error(text)
+
+
+def test_a_memoised_text_slower_than_the_save_budget_is_still_refused_at_save():
+    # Previewed (within the page's half second), then saved: before, the memo let it through.
+    text = "Previewed, then saved [" + "x" * 10
+    markdown._memo.put(text, "<p>fine</p>", markdown.SAVE_SECONDS + 0.1)
+    assert render_markdown(text) == "<p>fine</p>"  # a page may show it…
+    assert "too long to format" in markdown.renderable_error(text)  # …a save may not
+
+
+def test_points_are_checked_one_line_at_a_time_as_they_are_shown():
+    # As one text it is a quick code block; shown one line at a time it is not.
+    text = "```\n" + "[" * 6000 + "\n```"
+    assert markdown.renderable_error(text) == ""
+    assert "too long to format" in markdown.renderable_error(text, lines=True)
+
+
+def test_a_worker_that_cannot_start_means_text_as_typed_not_an_error(monkeypatch):
+    markdown_engine.pool().close()
+
+    def no_processes(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(markdown_engine.subprocess, "Popen", no_processes)
+    html = render_markdown("A *fresh* text no page has shown yet 8c1e")
+    assert "md-fallback" in html and "not available" in html

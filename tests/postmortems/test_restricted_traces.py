@@ -142,3 +142,66 @@ class TestKeys:
             by=author, title="T", incident_date=datetime.date(2027, 1, 1), severity="sev3"
         ).key
         assert key == "INC-2027-0002"
+
+
+class TestNoTraceOverTime:
+    def test_every_save_draws_new_commitments_so_a_hidden_link_shows_as_no_more(
+        self, author, coauthor, outsider
+    ):
+        import json
+
+        from postmortems import search
+
+        document = PostmortemFactory(key="INC-2026-0042", authors=[author, coauthor])
+        client = as_user(outsider)
+
+        def commitments():
+            export = client.get(f"/postmortems/{document.key}/export.json").content
+            return set(json.loads(export)["content"]["related_commitments"])
+
+        before = commitments()
+        hidden = PostmortemFactory(key="SEC-2026-0001", restricted=True, authors=[author])
+        search.link_related(document, hidden, by=author)
+        after_link = commitments()
+        as_user(author).post(
+            f"/postmortems/{document.key}/edit/resolution/",
+            {"section_revision": "0", "resolution_summary": "Pool raised"},
+        )
+        after_edit = commitments()
+        # A link and an ordinary edit look the same from outside: every commitment is new.
+        assert not before & after_link and not after_link & after_edit
+        assert len(before) == len(after_link) == len(after_edit) == 32
+
+    def test_a_conflict_on_supporting_never_names_a_hidden_link(self, author, coauthor, secret):
+        document = PostmortemFactory(key="INC-2026-0042", authors=[author, coauthor])
+        client = as_user(coauthor)
+        page = client.get(f"/postmortems/{document.key}/edit/supporting/")
+        assert page.status_code == 200
+        # Meanwhile the author links the restricted incident (the section's revision moves).
+        from postmortems import search
+
+        search.link_related(document, secret, by=author)
+        response = client.post(
+            f"/postmortems/{document.key}/edit/supporting/",
+            {"section_revision": "0", "references": "Mine"},
+        )
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert secret.key not in body and f">{secret.pk}<" not in body
+        assert "Related incidents" not in "".join(
+            label for label, _, _ in response.context["conflict"]["changes"]
+        )
+
+    def test_a_restricted_document_cannot_take_an_open_key(self, author):
+        client = as_user(author)
+        response = client.post(
+            "/postmortems/new/",
+            {
+                "title": "T",
+                "incident_date": "2026-03-01",
+                "severity": "sev3",
+                "key": "INC-2026-0001",
+                "restricted": "on",
+            },
+        )
+        assert "cannot be used" in " ".join(response.context["form"].errors["key"])

@@ -447,3 +447,30 @@ def test_wrong_signing_passwords_are_throttled_like_sign_ins(doc, author, review
     response = client.post(url, {"password": PASSWORD, "seen_hash": shown_hash(doc)})
     assert "Too many wrong passwords" in response.content.decode()
     assert not slot(doc, "Reviewer (SRE Lead)").is_signed
+
+
+def test_after_a_reopen_the_authors_of_the_new_version_still_cannot_review_it(
+    doc, author, coauthor, reviewer, erin, approver
+):
+    # The reproduction: Final, Bob reopens, leaves only himself as author, makes Alice a
+    # reviewer. The reopen starts version 2.0 with both of them as its authors.
+    workflow.submit_for_review(doc, by=author)
+    for role, who in [
+        ("Author", author),
+        ("Reviewer (SRE Lead)", reviewer),
+        ("Reviewer (Eng Lead)", erin),
+        ("Approver (VP Eng)", approver),
+    ]:
+        sign(slot(doc, role), by=who)
+    workflow.reopen(doc, by=coauthor, reason="New findings")
+    doc.authors.set([coauthor])
+    Approval.objects.filter(postmortem=doc, role="Author").update(assignee=coauthor)
+    with pytest.raises(workflow.TransitionError, match="Alice Smith wrote or edited this version"):
+        workflow.update_approval(
+            slot(doc, "Reviewer (SRE Lead)"),
+            by=coauthor,
+            role="Reviewer (SRE Lead)",
+            assignee=author,
+            required=True,
+        )
+    assert doc.versions.filter(document_version=2).exists()

@@ -233,3 +233,37 @@ class TestHidingComments:
         client = as_user(author)
         client.post(f"/postmortems/{final.key}/comments/{rude.pk}/hide/", {"reason": ""})
         assert not Comment.objects.get(pk=rude.pk).is_hidden
+
+
+class TestWhatHidingReallyHides:
+    def test_the_activity_log_never_holds_a_comments_text(self, doc, author, reviewer):
+        client = as_user(reviewer)
+        client.post(
+            f"/postmortems/{doc.key}/comments/", {"section": "impact", "body": "PASSWORD hunter2"}
+        )
+        comment = Comment.objects.get()
+        client.post(f"/postmortems/{doc.key}/comments/{comment.pk}/resolve/")
+        assert not Activity.objects.filter(detail__contains="hunter2").exists()
+        as_user(author).post(
+            f"/postmortems/{doc.key}/comments/{comment.pk}/hide/", {"reason": "A password"}
+        )
+        assert "hunter2" not in as_user(author).get(doc.get_absolute_url()).content.decode()
+
+    def test_old_entries_with_a_comments_text_do_not_show_it(self, doc, author):
+        Activity.objects.create(
+            postmortem=doc, actor=author, verb=Activity.Verb.COMMENTED, detail="old hunter2"
+        )
+        assert "hunter2" not in as_user(author).get(doc.get_absolute_url()).content.decode()
+
+    def test_only_an_administrator_shows_what_an_administrator_hid(
+        self, doc, author, outsider, admin_user
+    ):
+        comment = Comment.objects.create(
+            postmortem=doc, section="impact", author=outsider, body="Personal data"
+        )
+        url = f"/postmortems/{doc.key}/comments/{comment.pk}/hide/"
+        as_user(admin_user).post(url, {"reason": "PII removed"})
+        assert as_user(author).post(url).status_code == 403
+        assert Comment.objects.get(pk=comment.pk).is_hidden
+        as_user(admin_user).post(url)
+        assert not Comment.objects.get(pk=comment.pk).is_hidden

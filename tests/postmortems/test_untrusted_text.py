@@ -180,3 +180,42 @@ def test_the_signer_is_told_why_it_cannot_be_final(author, reviewer, approver):
     )
     assert response.status_code == 200
     assert "cannot be frozen as Final" in response.content.decode()
+
+
+def test_freezing_a_document_has_a_budget_of_its_own(author, reviewer, monkeypatch):
+    from postmortems.workflow import transitions
+
+    monkeypatch.setattr(transitions, "FREEZE_SECONDS", 0.3)
+    doc = ready_for_review(
+        authors=[author],
+        slots=[("Author", author, True), ("Reviewer (SRE Lead)", reviewer, False)],
+    )
+    for n in range(8):  # each just under a save's budget, together well over the freeze's
+        TimelineEventFactory(postmortem=doc, description="[" * 1000 + f" slow row {n}")
+    workflow.submit_for_review(doc, by=author)
+    sign(Approval.objects.get(postmortem=doc, role="Author"), by=author)
+    started = time.monotonic()
+    with pytest.raises(
+        workflow.TransitionError,
+        match="cannot be frozen as Final: formatting its texts takes more than 0.3 seconds",
+    ):
+        sign(Approval.objects.get(postmortem=doc, role="Reviewer (SRE Lead)"), by=reviewer)
+    assert time.monotonic() - started < 3
+    assert not Snapshot.objects.exists()
+
+
+def test_the_history_of_long_repetitive_edits_opens_fast(author_client, postmortem, author):
+    from postmortems.models import Activity
+
+    for text in ("a " * 1000, "b " * 1000):
+        Postmortem.objects.filter(pk=postmortem.pk).update(executive_summary=text)
+        Activity.objects.create(
+            postmortem=postmortem, actor=author, verb=Activity.Verb.EDITED, section="overview"
+        )
+    numbers = list(postmortem.versions.order_by("number").values_list("number", flat=True))
+    started = time.monotonic()
+    response = author_client.get(
+        f"/postmortems/{postmortem.key}/history/?a={numbers[0]}&b={numbers[-1]}"
+    )
+    assert response.status_code == 200
+    assert time.monotonic() - started < 3  # before: 28 s
