@@ -223,8 +223,7 @@ def _fallback(text: str, reason: str, *, inline: bool) -> SafeString:
     )
 
 
-def render_markdown(text: str | None) -> SafeString:
-    """Render user Markdown to sanitized HTML safe to put in a page."""
+def _render(text: str | None, *, inline: bool) -> SafeString:
     if not text:
         return mark_safe("")
     try:
@@ -232,23 +231,20 @@ def render_markdown(text: str | None) -> SafeString:
     except RenderFailed as failure:
         if _strict.get():
             raise
-        return _fallback(text, failure.reason, inline=False)
+        return _fallback(text, failure.reason, inline=inline)
+    if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
     return mark_safe(html)  # noqa: S308 — sanitized by the allowlist in markdown_engine
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """Render user Markdown to sanitized HTML safe to put in a page."""
+    return _render(text, inline=False)
 
 
 def render_markdown_inline(text: str | None) -> SafeString:
     """The same rendering for a table cell: a lone paragraph loses its <p> wrapper."""
-    if not text:
-        return mark_safe("")
-    try:
-        html = convert(text)
-    except RenderFailed as failure:
-        if _strict.get():
-            raise
-        return _fallback(text, failure.reason, inline=True)
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return mark_safe(html)  # noqa: S308 — only a wrapper removed from sanitized output
+    return _render(text, inline=True)
 
 
 def renderable_error(text: str | None, *, lines: bool = False) -> str:

@@ -51,6 +51,21 @@ def doc(author, coauthor, reviewer, approver, erin):
     )
 
 
+@pytest.fixture
+def final(doc, author, reviewer, erin, approver):
+    """The Draft above, signed by all four: Final."""
+    workflow.submit_for_review(doc, by=author)
+    for role, who in [
+        ("Author", author),
+        ("Reviewer (SRE Lead)", reviewer),
+        ("Reviewer (Eng Lead)", erin),
+        ("Approver (VP Eng)", approver),
+    ]:
+        sign(slot(doc, role), by=who)
+    assert Postmortem.objects.get(pk=doc.pk).status == Status.FINAL
+    return doc
+
+
 def slot(doc, role):
     return Approval.objects.get(postmortem=doc, role=role)
 
@@ -367,19 +382,6 @@ class TestSignWhatYouSaw:
 
 
 class TestTheHashDecides:
-    @pytest.fixture
-    def final(self, doc, author, reviewer, erin, approver):
-        workflow.submit_for_review(doc, by=author)
-        for role, who in [
-            ("Author", author),
-            ("Reviewer (SRE Lead)", reviewer),
-            ("Reviewer (Eng Lead)", erin),
-            ("Approver (VP Eng)", approver),
-        ]:
-            sign(slot(doc, role), by=who)
-        assert Postmortem.objects.get(pk=doc.pk).status == Status.FINAL
-        return doc
-
     def test_a_change_behind_the_app_makes_every_signature_stale(self, final, author, client):
         Postmortem.objects.filter(pk=final.pk).update(root_cause_why="Rewritten in a shell")
         pm = Postmortem.objects.with_document().get(pk=final.pk)
@@ -450,18 +452,11 @@ def test_wrong_signing_passwords_are_throttled_like_sign_ins(doc, author, review
 
 
 def test_after_a_reopen_the_authors_of_the_new_version_still_cannot_review_it(
-    doc, author, coauthor, reviewer, erin, approver
+    final, author, coauthor
 ):
     # The reproduction: Final, Bob reopens, leaves only himself as author, makes Alice a
     # reviewer. The reopen starts version 2.0 with both of them as its authors.
-    workflow.submit_for_review(doc, by=author)
-    for role, who in [
-        ("Author", author),
-        ("Reviewer (SRE Lead)", reviewer),
-        ("Reviewer (Eng Lead)", erin),
-        ("Approver (VP Eng)", approver),
-    ]:
-        sign(slot(doc, role), by=who)
+    doc = final
     workflow.reopen(doc, by=coauthor, reason="New findings")
     doc.authors.set([coauthor])
     Approval.objects.filter(postmortem=doc, role="Author").update(assignee=coauthor)
