@@ -4,7 +4,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import passwords
 from accounts.models import User
-from postmortems.forms import single_line
+from postmortems.values import single_line
 
 
 class ProfileForm(forms.ModelForm):

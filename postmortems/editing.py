@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from postmortems import permissions
 from postmortems.models import Activity, Postmortem, Tag
 from postmortems.models.document import new_secret
 
@@ -28,19 +29,6 @@ class EditConflict(Exception):
         self.at = at
 
 
-def can_edit(user, postmortem) -> bool:
-    """Any author may edit any section of a Draft (admins too, to help out)."""
-    if postmortem.status != Postmortem.Status.DRAFT:
-        return False
-    return user.is_superuser or any(a.pk == user.pk for a in postmortem.authors.all())
-
-
-def refusal(user, postmortem) -> str:
-    if postmortem.status != Postmortem.Status.DRAFT:
-        return f"{postmortem.key} is {postmortem.get_status_display()}: only a Draft can be edited."
-    return f"Only the authors of {postmortem.key} can edit it. Ask one of them to add you."
-
-
 def section_revision(postmortem, slug: str) -> int:
     return int(postmortem.section_revisions.get(slug, {}).get("rev", 0))
 
@@ -49,8 +37,8 @@ def _lock(postmortem, user) -> Postmortem:
     locked = (
         Postmortem.objects.select_for_update().prefetch_related("authors").get(pk=postmortem.pk)
     )
-    if not can_edit(user, locked):
-        raise EditRefused(refusal(user, locked))
+    if not permissions.can_edit(user, locked):
+        raise EditRefused(permissions.edit_refusal(user, locked))
     return locked
 
 

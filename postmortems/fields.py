@@ -7,12 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-UTC = datetime.UTC
+from postmortems.values import TimeRefused, parse_utc, service_name, utc_text
 
-_TIME_ONLY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-# Only from the start of a run of spaces: from inside one it cannot match where the run's start
-# did not, and trying every start made a long run quadratic.
-_SUFFIX = re.compile(r"(?<!\s)\s*+(?:z|utc|gmt|\+00:?00)$", re.IGNORECASE)
 # What the Services box takes, as typed (the export writes the same "api, postgres").
 MAX_TAGS_TEXT = 500
 
@@ -42,34 +38,17 @@ class UTCDateTimeField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, datetime.datetime):
-            value = value.astimezone(UTC)
-            shown = value.strftime("%Y-%m-%d %H:%M")
-            return shown + value.strftime(":%S") if value.second else shown
+            return utc_text(value)
         return value
 
     def to_python(self, value):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        text = _SUFFIX.sub("", text.strip())
-        match = _TIME_ONLY.match(text)
-        if match:
-            if self.base_date is None:
-                raise ValidationError(self.error_messages["needs_date"], code="needs_date")
-            hour, minute, second = (int(g) if g else 0 for g in match.groups())
-            try:
-                return datetime.datetime.combine(
-                    self.base_date, datetime.time(hour, minute, second), tzinfo=UTC
-                )
-            except ValueError:
-                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         try:
-            parsed = datetime.datetime.fromisoformat(text.replace(" ", "T", 1))
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if parsed.tzinfo is not None and parsed.utcoffset() != datetime.timedelta(0):
-            raise ValidationError(self.error_messages["offset"], code="offset")
-        return parsed.replace(tzinfo=UTC)
+            return parse_utc(text, self.base_date)
+        except TimeRefused as refused:
+            raise ValidationError(self.error_messages[refused.code], code=refused.code) from None
 
 
 class TagsField(forms.CharField):
@@ -88,7 +67,7 @@ class TagsField(forms.CharField):
             )
         names = []
         for raw in re.split(r"[,\n]", text):
-            name = re.sub(r"[^a-z0-9_-]+", "-", raw.strip().lower()).strip("-")
+            name = service_name(raw)
             if not name:
                 continue
             if len(name) > 60:

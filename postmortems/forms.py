@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import User
 from postmortems.fields import HttpsURLField, TagsField, UTCDateTimeField
+from postmortems.keys import key_refusal
 from postmortems.markdown import validate_renderable, validate_renderable_lines
 from postmortems.models import (
     MAX_RELATED,
@@ -21,6 +22,7 @@ from postmortems.models import (
     TimelineEvent,
     severity_definitions,
 )
+from postmortems.values import single_line
 
 # Long enough for any honest section, short enough that a stray 200 KB paste is refused
 # with a message rather than stored.
@@ -90,8 +92,6 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
         data = super().clean()
         key = data.get("key")
         if key:
-            from postmortems.workflow import key_refusal
-
             refusal = key_refusal(key, restricted=bool(data.get("restricted")))
             if refusal:
                 self.add_error("key", refusal)
@@ -177,12 +177,6 @@ def limit_text(fields):
             ]
             field.validators.append(_text_limit(limit, points=name in POINT_FIELDS))
             field.widget.attrs.pop("maxlength", None)
-
-
-def single_line(text: str) -> str:
-    """Text meant for one line (a title, a name, a role, a mail subject): any line break or
-    control character becomes a space, runs of spaces one."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def one_line(fields):

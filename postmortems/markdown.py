@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from postmortems import markdown_engine as engine
 from postmortems.markdown_engine import ALLOWED_TAGS, LINK_REL  # noqa: F401 — tests read them
-from postmortems.models.document import bullet_lines
+from postmortems.values import bullet_lines
 
 # Time budgets: one text on a page; every text one request formats afresh (the memo below
 # makes a page's second view free); a text being saved, half the page's budget so that what

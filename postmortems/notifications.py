@@ -12,7 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from postmortems.forms import single_line
+from postmortems.values import single_line
 
 logger = logging.getLogger(__name__)
 

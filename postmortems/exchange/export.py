@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from postmortems import metrics
+from postmortems import metrics, permissions
 from postmortems.content import canonical_content, content_hash, opening
 from postmortems.exchange.markup import (
     DASH,
@@ -48,6 +48,7 @@ from postmortems.models import (
     SupportingLink,
     TimelineEvent,
 )
+from postmortems.values import bullet_lines
 
 SEVERITY_LABELS = dict(Severity.choices)
 STATUS_LABELS = dict(Postmortem.Status.choices)
@@ -113,14 +114,6 @@ class Context:
     hidden: set = field(default_factory=set)
 
 
-def hidden_related(keys, user) -> set:
-    """The keys among ``keys`` that ``user`` may not see (none when no user: a system export)."""
-    if user is None or not keys:
-        return set()
-    visible = Postmortem.objects.visible_to(user).filter(key__in=keys).values_list("key", flat=True)
-    return set(keys) - set(visible)
-
-
 def context_for(content: dict, statuses=None, user=None) -> Context:
     """Look up the names a stored content dict refers to (two queries, three for a reader)."""
     from accounts.models import User
@@ -142,7 +135,7 @@ def context_for(content: dict, statuses=None, user=None) -> Context:
         people=people,
         related=related,
         action_item_statuses=list(statuses or []),
-        hidden=hidden_related(keys, user),
+        hidden=permissions.hidden_keys(keys, user),
     )
 
 
@@ -158,7 +151,7 @@ def live_context(postmortem, user=None) -> Context:
             people[item.owner_id] = item.owner.name
     related = {p.key: (p.title, p.incident_date) for p in postmortem.related_incidents.all()}
     statuses = [item.status for item in postmortem.action_items.all()]
-    hidden = hidden_related(list(related), user)
+    hidden = permissions.hidden_keys(list(related), user)
     return Context(people=people, related=related, action_item_statuses=statuses, hidden=hidden)
 
 
@@ -514,8 +507,6 @@ def to_markdown(c: dict, ctx: Context | None = None, meta: Meta | None = None) -
 
 
 def _points(text) -> list[str]:
-    from postmortems.models import bullet_lines
-
     return bullet_lines(text or "")
 
 

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Q, TextField, Value
 from django.db.models.functions import Concat, Lower
-from django.utils.text import slugify
 
 from accounts.models import User
 from postmortems import markdown, workflow
@@ -38,6 +37,7 @@ from postmortems.exchange.markup import (
 )
 from postmortems.fields import MAX_TAGS_TEXT
 from postmortems.forms import MAX_TEXT
+from postmortems.keys import key_refusal
 from postmortems.markdown import renderable_error
 from postmortems.models import (
     KEY_RE,
@@ -58,6 +58,7 @@ from postmortems.models import (
     TimelineEvent,
     severity_definitions,
 )
+from postmortems.values import service_name
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Rows of one table an import creates: far more than any document, few enough that the
@@ -361,7 +362,7 @@ def _header(parsed, lines):
                     raw = raw.strip()
                     if raw in ("", DASH):
                         continue
-                    slug = slugify(raw)
+                    slug = service_name(raw)
                     if slug and len(slug) <= 60:
                         parsed.tags.append(slug)
                     else:
@@ -1074,7 +1075,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
         raise ImportRefused(
             f"“{key}” is not a usable key: use capital letters, digits and hyphens, like INC-2026-0042."
         )
-    if key and workflow.key_refusal(key, restricted=False):
+    if key and key_refusal(key, restricted=False):
         # One message whatever the reason: it must not tell that a hidden document has it.
         raise ImportRefused(
             f"{key} cannot be used: give the import another key (the Key field, or the first "

@@ -8,6 +8,8 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from postmortems.values import TimeRefused, parse_utc, utc_text
+
 # --- table cells -------------------------------------------------------------------------------
 # A cell holds one line: `\` → `\\`, `|` → `\|`, a literal `<br>` → `\<br>`, a newline → `<br>`.
 # On the way back, `\` before ASCII punctuation is dropped (as Markdown itself does).
@@ -129,37 +131,15 @@ def parse_date(value) -> datetime.date | None:
 
 
 def format_time(value, day: datetime.date | None) -> str:
-    """14:23 on the incident's day, 2026-01-30 00:15 on any other; seconds only when set."""
-    moment = parse_datetime(value)
-    if moment is None:
-        return ""
-    text = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
-    if day is None or moment.date() != day:
-        text = f"{moment:%Y-%m-%d} {text}"
-    return text
-
-
-TIME_RE = re.compile(
-    r"(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
-)
+    """A stored time (a datetime or its ISO text) as the template writes it (values.utc_text)."""
+    return utc_text(parse_datetime(value), day)
 
 
 def parse_time(text: str, day: datetime.date | None) -> datetime.datetime | None:
-    """The inverse of `format_time`; None when the text is not a time."""
-    text = text.strip().removesuffix("UTC").removesuffix("Z").strip()
-    match = TIME_RE.fullmatch(text)
-    if not match:
-        return None
+    """The inverse of `format_time` (values.parse_utc); None when the text is not a time."""
     try:
-        on = datetime.date.fromisoformat(match["date"]) if match["date"] else day
-        if on is None:
-            return None
-        return datetime.datetime.combine(
-            on,
-            datetime.time(int(match["h"]), int(match["m"]), int(match["s"] or 0)),
-            tzinfo=datetime.UTC,
-        )
-    except ValueError:
+        return parse_utc(text, day)
+    except TimeRefused:
         return None
 
 

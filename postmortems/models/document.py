@@ -13,11 +13,12 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 
+from postmortems.values import KEY_RE, bullet_lines
+
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web link that starts with http:// or https://."
 )
 
-KEY_RE = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
 # Related incidents one person links to a document (links they cannot see are not counted).
 MAX_RELATED = 50
 
@@ -450,16 +451,6 @@ class Postmortem(models.Model):
 
 # Text fields shown one point per line (each line formatted on its own).
 POINT_FIELDS = ("went_well", "went_poorly")
-
-
-def bullet_lines(text: str) -> list[str]:
-    """Points typed one per line, with any list marker or ✅/❌ the writer added removed."""
-    items = []
-    for line in text.splitlines():
-        item = line.strip().lstrip("-*•").strip().removeprefix("✅").removeprefix("❌").strip()
-        if item:
-            items.append(item)
-    return items
 
 
 class KeySequence(models.Model):

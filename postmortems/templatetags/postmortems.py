@@ -1,9 +1,8 @@
-import datetime
-
 from django import template
 
 from postmortems.markdown import frozen_html, render_markdown, render_markdown_inline
 from postmortems.metrics import format_duration
+from postmortems.values import utc_text
 
 register = template.Library()
 
@@ -25,13 +24,9 @@ def duration(value):
 
 @register.simple_tag
 def utc_time(value, on_date=None):
-    """14:23 on the incident's own day, 2026-01-30 00:15 on any other; always UTC."""
-    if value is None:
-        return "—"
-    value = value.astimezone(datetime.UTC)
-    if on_date is not None and value.date() == on_date:
-        return value.strftime("%H:%M")
-    return value.strftime("%Y-%m-%d %H:%M")
+    """14:23 on the incident's own day, 2026-01-30 00:15 on any other; always UTC, seconds
+    when there are some (values.utc_text, as the export writes it)."""
+    return utc_text(value, on_date) or "—"
 
 
 @register.filter(name="frozen_html")

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from postmortems import permissions
 from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
 from postmortems.models import ActionItem, Activity
-from postmortems.views.context import can_change_status, mark_row
+from postmortems.presentation import mark_row
 from postmortems.views.documents import is_htmx, parse_id, query_without_page
 from postmortems.views.exchange import private_download
 
@@ -82,7 +83,11 @@ def action_item_list(request):
     form, items, owner, today = filtered_items(request)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
-        mark_row(item, today, can_change=can_change_status(request.user, item, item.postmortem))
+        mark_row(
+            item,
+            today,
+            can_change=permissions.can_set_item_status(request.user, item, item.postmortem),
+        )
     return render(
         request,
         "postmortems/action_items.html",
@@ -136,7 +141,7 @@ def action_item_status(request, item_id):
         .prefetch_related("postmortem__authors"),
         pk=item_id,
     )
-    if not can_change_status(request.user, item, item.postmortem):
+    if not permissions.can_set_item_status(request.user, item, item.postmortem):
         raise PermissionDenied(
             "Only the owner or an author of the postmortem can change this item."
         )

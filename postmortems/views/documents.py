@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from postmortems import search, workflow
+from postmortems import permissions, search, workflow
 from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
 from postmortems.models import Postmortem
-from postmortems.views.context import document_context, workflow_context
+from postmortems.presentation import document_context
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,26 @@ def postmortem_list(request):
 ACTIVITY_SHOWN = 50
 
 
+def workflow_context(postmortem, user, digest) -> dict:
+    """Who may do what in the review panel (the workflow checks again when they do it)."""
+    required = [a for a in postmortem.approvals.all() if a.required]
+    mine = [a for a in postmortem.approvals.all() if permissions.can_sign(user, a)]
+    return {
+        "can_submit": permissions.can_submit(user, postmortem),
+        "can_withdraw": permissions.can_withdraw(user, postmortem),
+        "can_request_changes": permissions.can_request_changes(user, postmortem),
+        "can_reopen": permissions.can_reopen(user, postmortem),
+        "can_comment": permissions.can_comment(user, postmortem),
+        "can_hide_comments": permissions.can_hide_comments(user, postmortem),
+        "my_unsigned": [a for a in mine if not a.signed_on(digest)],
+        "signed_count": sum(1 for a in required if a.signed_on(digest)),
+        "required_count": len(required),
+        "missing_for_review": workflow.missing_for_review(postmortem)
+        if postmortem.status == Postmortem.Status.DRAFT
+        else [],
+    }
+
+
 @require_safe
 def postmortem_detail(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
@@ -82,7 +102,7 @@ def postmortem_detail(request, key):
 def detail_context(request, postmortem, **extra) -> dict:
     """Everything the document page shows (``postmortem`` loaded with ``with_document()``)."""
     context = document_context(postmortem, request.user)
-    context.update(workflow_context(postmortem, request.user))
+    context.update(workflow_context(postmortem, request.user, context["content_digest"]))
     activity = list(
         postmortem.activity.select_related("actor").order_by("-created_at", "-id")[
             : ACTIVITY_SHOWN + 1

@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from postmortems import editing
+from postmortems import editing, permissions
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
+from postmortems.presentation import document_context
 from postmortems.sections import BY_SLUG, next_section
-from postmortems.views.context import document_context
 from postmortems.views.documents import get_postmortem_for_user, is_htmx, parse_id
 
 
@@ -24,8 +24,8 @@ def _load(request, key, slug):
     if section is None:
         raise Http404("No such section.")
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
-    if not editing.can_edit(request.user, postmortem):
-        raise PermissionDenied(editing.refusal(request.user, postmortem))
+    if not permissions.can_edit(request.user, postmortem):
+        raise PermissionDenied(permissions.edit_refusal(request.user, postmortem))
     return section, postmortem
 
 

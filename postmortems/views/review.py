@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from postmortems import notifications, workflow
+from postmortems import notifications, permissions, workflow
 from postmortems.content import document_hash
 from postmortems.forms import (
     ApprovalForm,
@@ -88,7 +88,7 @@ def sign(request, key, approval_id):
     approval = next((a for a in postmortem.approvals.all() if a.pk == approval_id), None)
     if approval is None:
         raise Http404("No such approval slot.")
-    if approval.assignee_id != request.user.pk:
+    if not permissions.can_sign(request.user, approval):
         raise PermissionDenied(f"Only the person assigned as {approval.role} can sign that slot.")
     digest = document_hash(postmortem)
     # What the reader was shown: the document page's Sign link carries its hash.
@@ -219,20 +219,11 @@ def approvals(request, key):
                     return redirect("postmortems:approvals", postmortem.key)
         except workflow.TransitionError as error:
             messages.error(request, str(error))
-    can_change = postmortem.status == Postmortem.Status.DRAFT and (
-        workflow.is_author(request.user, postmortem) or request.user.is_superuser
-    )
+    can_change = permissions.can_manage_approvals(request.user, postmortem)
     rows = []
     for approval in postmortem.approvals.all():
-        approval.kept_by_reviewer = bool(approval.changes_requested_at) and not (
-            approval.assignee_id == request.user.pk or request.user.is_superuser
-        )
-        approval.can_hand_over = (
-            postmortem.status != Postmortem.Status.FINAL
-            and not approval.is_author_slot
-            and approval.assignee_id is not None
-            and (approval.assignee_id == request.user.pk or request.user.is_superuser)
-        )
+        approval.kept_by_reviewer = permissions.keeps_slot(approval, request.user)
+        approval.can_hand_over = permissions.can_hand_over(request.user, postmortem, approval)
         form = ApprovalForm(
             prefix=f"a{approval.pk}",
             initial={
@@ -255,18 +246,10 @@ def approvals(request, key):
     )
 
 
-def can_comment(user, postmortem) -> bool:
-    return (
-        workflow.is_author(user, postmortem)
-        or bool(workflow.assigned_approvals(user, postmortem))
-        or user.is_superuser
-    )
-
-
 @require_POST
 def comment_add(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
-    if not can_comment(request.user, postmortem):
+    if not permissions.can_comment(request.user, postmortem):
         raise PermissionDenied(
             "Only the authors and the assigned reviewers comment on this document."
         )
@@ -322,7 +305,7 @@ def comment_resolve(request, key, comment_id):
         request.user, key, Postmortem.objects.prefetch_related("authors", "approvals")
     )
     thread = get_object_or_404(Comment, pk=comment_id, postmortem=postmortem, parent=None)
-    if not (can_comment(request.user, postmortem)):
+    if not permissions.can_comment(request.user, postmortem):
         raise PermissionDenied("Only the authors and the assigned reviewers resolve comments.")
     reopen_thread = thread.is_resolved
     thread.resolved_at = None if reopen_thread else timezone.now()
@@ -348,9 +331,9 @@ def comment_hide(request, key, comment_id):
     comment = get_object_or_404(
         Comment.objects.select_related("author"), pk=comment_id, postmortem=postmortem
     )
-    if not (workflow.is_author(request.user, postmortem) or request.user.is_superuser):
+    if not permissions.can_hide_comments(request.user, postmortem):
         raise PermissionDenied("Only an author or an administrator hides comments.")
-    if comment.is_hidden and comment.hidden_by_admin and not request.user.is_superuser:
+    if not permissions.can_hide_comment(request.user, postmortem, comment):
         raise PermissionDenied("An administrator hid this comment: only an administrator shows it.")
     if comment.is_hidden:
         comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
@@ -362,7 +345,7 @@ def comment_hide(request, key, comment_id):
             messages.error(request, "Say why the comment is hidden (300 characters at most).")
             return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
         comment.hidden_at, comment.hidden_by = timezone.now(), request.user
-        comment.hidden_by_admin = request.user.is_superuser
+        comment.hidden_by_admin = permissions.is_admin(request.user)
         comment.hidden_reason = form.cleaned_data["reason"]
         detail = f"hid a comment by {comment.author.name}: {comment.hidden_reason}"
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_by_admin", "hidden_reason"])

@@ -14,6 +14,7 @@ transitions do.
 
 from django.db import transaction
 
+from postmortems import permissions
 from postmortems.models import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
@@ -46,7 +47,7 @@ def apply_policy(pm, *, by=None) -> None:
     for role, is_author_slot in roles:
         slot = by_role.get(role.casefold())
         if slot is None:
-            author = by if by is not None and is_author(by, pm) else None
+            author = by if by is not None and permissions.is_author(by, pm) else None
             slot = Approval(
                 postmortem=pm,
                 role=role,
@@ -72,10 +73,6 @@ def apply_policy(pm, *, by=None) -> None:
 
 
 # --- who is who --------------------------------------------------------------------------------
-
-
-def is_author(user, postmortem) -> bool:
-    return any(a.pk == user.pk for a in postmortem.authors.all())
 
 
 def assigned_approvals(user, postmortem) -> list[Approval]:
@@ -110,7 +107,7 @@ def assignment_problems(pm, involved=None) -> list[str]:
                 "each needs its own person"
             )
         held.setdefault(approval.assignee_id, approval.role)
-        if approval.is_author_slot and not is_author(approval.assignee, pm):
+        if approval.is_author_slot and not permissions.is_author(approval.assignee, pm):
             problems.append(f"{name} is not an author, so cannot sign as {approval.role}")
         elif not approval.is_author_slot and approval.assignee_id in involved:
             problems.append(
@@ -140,7 +137,7 @@ def missing_approvals(pm, involved=None) -> list[str]:
 def _refuse_assignee(pm, role, is_author_slot, assignee, *, slot=None) -> None:
     if assignee is None:
         return
-    if is_author_slot and not is_author(assignee, pm):
+    if is_author_slot and not permissions.is_author(assignee, pm):
         raise TransitionError(f"{assignee.name} is not an author, so cannot sign as {role}.")
     if not is_author_slot and assignee.pk in involved_people(pm):
         raise TransitionError(
@@ -173,7 +170,7 @@ def _editable(postmortem, by) -> Postmortem:
         raise TransitionError(
             f"{pm.key} is {pm.get_status_display()}; the approvals change only while it is a Draft."
         )
-    if not (is_author(by, pm) or by.is_superuser):
+    if not permissions.can_manage_approvals(by, pm):
         raise TransitionError("Only an author can change who approves the document.")
     return pm
 
@@ -183,13 +180,6 @@ def _slot(pm, approval) -> Approval:
     if found is None:
         raise TransitionError("That approval slot was removed meanwhile.")
     return found
-
-
-def _kept_by_reviewer(approval, by) -> bool:
-    """A reviewer who requested changes keeps the slot until they or an admin hand it over."""
-    return bool(
-        approval.changes_requested_at and approval.assignee_id != by.pk and not by.is_superuser
-    )
 
 
 def _log(pm, by, detail):
@@ -231,7 +221,7 @@ def update_approval(approval, *, by, role, assignee, required):
     changes_holder = (approval.assignee_id != (assignee.pk if assignee else None)) or (
         approval.required and not required
     )
-    if changes_holder and _kept_by_reviewer(approval, by):
+    if changes_holder and permissions.keeps_slot(approval, by):
         raise TransitionError(
             f"{approval.assignee.name} requested changes as {approval.role}: the slot stays "
             "theirs until they or an administrator hand it over."
@@ -259,7 +249,7 @@ def remove_approval(approval, *, by):
             f"{approval.role} is required by the approval policy for "
             f"{pm.get_severity_display()}: it cannot be removed."
         )
-    if _kept_by_reviewer(approval, by):
+    if permissions.keeps_slot(approval, by):
         raise TransitionError(
             f"{approval.assignee.name} requested changes as {approval.role}: the slot stays "
             "theirs until they or an administrator hand it over."
@@ -275,7 +265,7 @@ def hand_over(approval, *, by, to):
     approval = _slot(pm, approval)
     if pm.status == Status.FINAL:
         raise TransitionError(f"{pm.key} is Final; its approvals no longer change.")
-    if not (approval.assignee_id == by.pk or by.is_superuser):
+    if not (approval.assignee_id == by.pk or permissions.is_admin(by)):
         raise TransitionError(
             f"Only {approval.assignee.name if approval.assignee_id else 'its holder'} or an "
             f"administrator can hand over {approval.role}."

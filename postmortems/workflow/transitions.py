@@ -7,7 +7,6 @@ append-only Activity entry in the same transaction, sends its emails after commi
 """
 
 import datetime
-import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,16 +14,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.passwords import PasswordRefused, check_password
-from postmortems import notifications
+from postmortems import notifications, permissions
 from postmortems.content import canonical_content, content_hash
+from postmortems.keys import KEY_REFUSED, key_refusal, next_key
 from postmortems.markdown import RenderFailed, page_budget, strict_rendering
-from postmortems.models import Activity, Approval, KeySequence, Postmortem, Snapshot
+from postmortems.models import Activity, Approval, Postmortem, Snapshot
+from postmortems.presentation import document_context
 from postmortems.sections import SECTIONS
 from postmortems.workflow.approvals import (
     apply_policy,
     assigned_approvals,
     involved_people,
-    is_author,
     missing_approvals,
     policy_roles,
 )
@@ -71,59 +71,6 @@ def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=()):
 
 
 # --- creating ----------------------------------------------------------------------------------
-
-
-KEY_REFUSED = (
-    "{key} cannot be used: choose another key, or leave the field empty for the next free one."
-)
-
-
-def key_prefix(restricted: bool) -> str:
-    return (
-        settings.POSTMORTEM_RESTRICTED_KEY_PREFIX if restricted else settings.POSTMORTEM_KEY_PREFIX
-    )
-
-
-def key_refusal(key: str, *, restricted: bool) -> str:
-    """Why a typed key cannot be used, or ''. One message whatever the reason (taken by a
-    document the person may see or not, or the other kind's prefix), so a refusal never tells
-    that a hidden document exists."""
-    # Each kind keeps to its own prefix: a restricted document typed into the open sequence
-    # would show there as a gap.
-    other = key_prefix(not restricted)
-    reserved = key.startswith(other + "-")
-    if reserved or Postmortem.objects.filter(key=key).exists():
-        return KEY_REFUSED.format(key=key)
-    return ""
-
-
-def next_key(year: int, *, restricted: bool = False) -> str:
-    """The next generated key of the year, INC-2026-0001, INC-2026-0002, … (a restricted
-    document's from its own prefix: SEC-2026-0001). Call inside the creating transaction:
-    the counter row stays locked until it commits."""
-    prefix = key_prefix(restricted)
-    sequence, _ = KeySequence.objects.select_for_update().get_or_create(
-        prefix=prefix,
-        year=year,
-        defaults={"last": _highest_number(prefix, year)},
-    )
-    number = sequence.last + 1
-    # A key someone typed in the same pattern is skipped.
-    while Postmortem.objects.filter(key=f"{prefix}-{year}-{number:04d}").exists():
-        number += 1
-    sequence.last = number
-    sequence.save(update_fields=["last"])
-    return f"{prefix}-{year}-{number:04d}"
-
-
-def _highest_number(prefix, year) -> int:
-    """Where a new counter starts: after the keys of this pattern already in use. (Only keys
-    given out before counters existed: since then restricted documents draw their own.)"""
-    pattern = re.compile(rf"^{re.escape(prefix)}-{year}-(\d+)$")
-    keys = Postmortem.objects.filter(key__startswith=f"{prefix}-{year}-").values_list(
-        "key", flat=True
-    )
-    return max((int(m.group(1)) for key in keys if (m := pattern.match(key))), default=0)
 
 
 def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fields) -> Postmortem:
@@ -175,7 +122,7 @@ def missing_for_review(postmortem) -> list[str]:
 def submit_for_review(postmortem, *, by) -> Postmortem:
     pm = _lock(postmortem)
     _expect(pm, Status.DRAFT)
-    if not is_author(by, pm):
+    if not permissions.can_submit(by, pm):
         raise TransitionError("Only an author can submit the document for review.")
     # The policy may have changed since the Draft began: it decides who signs, not the Draft.
     apply_policy(pm, by=by)
@@ -193,7 +140,7 @@ def submit_for_review(postmortem, *, by) -> Postmortem:
 def withdraw(postmortem, *, by) -> Postmortem:
     pm = _lock(postmortem)
     _expect(pm, Status.IN_REVIEW)
-    if not is_author(by, pm):
+    if not permissions.can_withdraw(by, pm):
         raise TransitionError("Only an author can withdraw the document from review.")
     _move(pm, Status.DRAFT, by, Activity.Verb.WITHDRAWN)
     return pm
@@ -203,9 +150,9 @@ def withdraw(postmortem, *, by) -> Postmortem:
 def request_changes(postmortem, *, by, comment: str) -> Postmortem:
     pm = _lock(postmortem)
     _expect(pm, Status.IN_REVIEW)
-    reviewer_slots = [a for a in assigned_approvals(by, pm) if not a.is_author_slot]
-    if not reviewer_slots:
+    if not permissions.can_request_changes(by, pm):
         raise TransitionError("Only an assigned reviewer or approver can request changes.")
+    reviewer_slots = [a for a in assigned_approvals(by, pm) if not a.is_author_slot]
     comment = (comment or "").strip()
     if not comment:
         raise TransitionError("Say what should change: the authors read your comment.")
@@ -241,7 +188,7 @@ def _sign(approval, *, by, seen_hash, comment) -> Approval:
     if approval is None:
         raise TransitionError("That approval slot no longer exists.")
     _expect(pm, Status.IN_REVIEW)
-    if approval.assignee_id != by.pk:
+    if not permissions.can_sign(by, approval):
         who = approval.assignee.name if approval.assignee_id else "nobody yet"
         raise TransitionError(
             f"Only the person assigned as {approval.role} ({who}) can sign that slot."
@@ -261,7 +208,7 @@ def _sign(approval, *, by, seen_hash, comment) -> Approval:
             "You hold more than one slot of this document; each needs its own person. "
             "Ask an author to change the approvals."
         )
-    if approval.is_author_slot and not is_author(by, pm):
+    if approval.is_author_slot and not permissions.is_author(by, pm):
         raise TransitionError(f"You are not an author, so you cannot sign as {approval.role}.")
     if not approval.is_author_slot and by.pk in involved_people(pm):
         raise TransitionError(
@@ -362,8 +309,6 @@ def snapshot_html(pm) -> str:
     """The read view as a Final snapshot keeps it. Strictly: a text that could not be
     formatted raises RenderFailed rather than being frozen as typed, and so does running
     out of FREEZE_SECONDS."""
-    from postmortems.views.context import document_context
-
     context = document_context(pm, user=None)
     context["frozen"] = True
     with page_budget(FREEZE_SECONDS), strict_rendering():
@@ -375,7 +320,7 @@ def reopen(postmortem, *, by, reason: str) -> Postmortem:
     """Final → Draft for a new version. The Final version stays readable as a snapshot."""
     pm = _lock(postmortem)
     _expect(pm, Status.FINAL)
-    if not (is_author(by, pm) or by.is_superuser):
+    if not permissions.can_reopen(by, pm):
         raise TransitionError("Only an author or an administrator can reopen a Final document.")
     reason = (reason or "").strip()
     if not reason:

@@ -23,8 +23,9 @@ from postmortems.exchange.importer import (
     import_markdown,
     parse,
 )
-from postmortems.fields import _SUFFIX, MAX_TAGS_TEXT, UTCDateTimeField
+from postmortems.fields import MAX_TAGS_TEXT, UTCDateTimeField
 from postmortems.forms import MAX_TEXT
+from postmortems.values import _UTC_SUFFIX as _SUFFIX
 
 pytestmark = pytest.mark.django_db
 

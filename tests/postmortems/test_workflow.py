@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from postmortems import editing, workflow
+from postmortems import editing, permissions, workflow
 from postmortems.content import document_hash
 from postmortems.models import Activity, Approval, Postmortem
 from tests.factories import PASSWORD, PostmortemFactory, ready_for_review, sign
@@ -299,7 +299,7 @@ class TestFinalAndReopen:
         return fresh(doc)
 
     def test_a_final_document_cannot_be_edited(self, final, author):
-        assert not editing.can_edit(author, Postmortem.objects.with_document().get(pk=final.pk))
+        assert not permissions.can_edit(author, Postmortem.objects.with_document().get(pk=final.pk))
 
     def test_an_author_reopens_with_a_reason(self, final, author, client):
         workflow.reopen(final, by=author, reason="New data on the root cause")

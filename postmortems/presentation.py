@@ -1,16 +1,17 @@
-"""What the read view and the editor show beside the typed text: figures, groups, completeness."""
+"""What a document's page shows beside the typed text: figures, groups, completeness, who
+may do what. The read view, the editor and the Final snapshot (rendered by the workflow, with
+no reader) all start from ``document_context``."""
 
 from itertools import groupby
 
 from django.utils import timezone
 
-from postmortems import editing, metrics
+from postmortems import metrics, permissions
 from postmortems.content import document_hash
 from postmortems.models import (
     ActionItem,
     DetectionMethod,
     Lesson,
-    Postmortem,
     SupportingLink,
     severity_definitions,
 )
@@ -56,13 +57,6 @@ def _threads(postmortem):
     return threads
 
 
-def can_change_status(user, item, postmortem) -> bool:
-    """The owner, any author of the document, or an administrator — in any document status."""
-    if user.is_superuser or item.owner_id == user.pk:
-        return True
-    return any(a.pk == user.pk for a in postmortem.authors.all())
-
-
 def mark_row(item, today, *, can_change: bool) -> None:
     """What an action item's row shows beside it: late, due soon, its status editable here."""
     item.overdue = item.is_overdue(today)
@@ -77,20 +71,8 @@ def document_context(postmortem, user) -> dict:
     today = timezone.now().date()
     action_items = list(postmortem.action_items.all())
     for item in action_items:
-        mark_row(
-            item, today, can_change=user is not None and can_change_status(user, item, postmortem)
-        )
+        mark_row(item, today, can_change=permissions.can_set_item_status(user, item, postmortem))
     threads = _threads(postmortem)
-    related = list(postmortem.related_incidents.all())
-    # A related incident the reader may not see is not even named.
-    if user is None:
-        visible_related = {p.pk for p in related if not p.restricted}
-    else:
-        visible_related = set(
-            Postmortem.objects.visible_to(user)
-            .filter(pk__in=[p.pk for p in related])
-            .values_list("pk", flat=True)
-        )
     approvals = list(postmortem.approvals.all())
     digest = document_hash(postmortem)
     for approval in approvals:
@@ -107,7 +89,8 @@ def document_context(postmortem, user) -> dict:
             for slug, template in SECTION_TEMPLATES
         ],
         "approvals": approvals,
-        "related_incidents": [p for p in related if p.pk in visible_related],
+        # A related incident the reader may not see is not even named.
+        "related_incidents": permissions.visible_related(postmortem, user),
         "postmortem": postmortem,
         "events": events,
         "figures": figures,
@@ -124,28 +107,5 @@ def document_context(postmortem, user) -> dict:
         "detection_choices": DetectionMethod.choices,
         "status_choices": ActionItem.Status.choices,
         "severity_definitions": severity_definitions(),
-        "can_edit": user is not None and editing.can_edit(user, postmortem),
-    }
-
-
-def workflow_context(postmortem, user) -> dict:
-    """Who may do what in the review panel; the server checks again in `workflow`."""
-    from postmortems import workflow
-
-    digest = document_hash(postmortem)
-    approvals = list(postmortem.approvals.all())
-    required = [a for a in approvals if a.required]
-    mine = [a for a in approvals if a.assignee_id == user.pk]
-    is_author = workflow.is_author(user, postmortem)
-    return {
-        "is_author": is_author,
-        "is_reviewer": any(not a.is_author_slot for a in mine),
-        "can_comment": is_author or bool(mine) or user.is_superuser,
-        "can_hide_comments": is_author or user.is_superuser,
-        "my_unsigned": [a for a in mine if not a.signed_on(digest)],
-        "signed_count": sum(1 for a in required if a.signed_on(digest)),
-        "required_count": len(required),
-        "missing_for_review": workflow.missing_for_review(postmortem)
-        if postmortem.status == postmortem.Status.DRAFT
-        else [],
+        "can_edit": permissions.can_edit(user, postmortem),
     }

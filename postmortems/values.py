@@ -1,0 +1,102 @@
+"""How the document's values are written and read: one home for each rule.
+
+The editor, the read view, the export and the import all use these, so a value typed in one
+reads the same in every other (tests/postmortems/test_values.py checks that they agree):
+UTC times, service names, one-point-per-line text, one-line text, incident keys.
+"""
+
+import datetime
+import re
+import unicodedata
+
+UTC = datetime.UTC
+
+# An incident key: capital letters, digits and hyphens (INC-2026-0042, INCIDENT-12345).
+KEY_RE = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
+
+# --- UTC times ---------------------------------------------------------------------------------
+# Written as the template writes them: 14:23 on the incident's own day, 2026-01-30 00:15 on any
+# other, seconds only when there are some. Read back from that, or from ISO 8601 in UTC.
+
+_TIME = re.compile(
+    r"(?:(?P<date>\d{4}-\d{2}-\d{2})[ T])?(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
+    r"(?P<fraction>\.\d{1,6})?"
+)
+# Only from the start of a run of spaces: from inside one it cannot match where the run's start
+# did not, and trying every start made a long run quadratic.
+_UTC_SUFFIX = re.compile(r"(?<!\s)\s*+(?:z|utc|gmt|\+00:?00)$", re.IGNORECASE)
+_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$")
+
+
+class TimeRefused(ValueError):
+    """Not a UTC time; ``code`` says why: invalid, needs_date (a time alone, no day to put it
+    on) or offset (a time in another zone, which is refused rather than converted)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def utc_text(moment: datetime.datetime | None, day: datetime.date | None = None) -> str:
+    """``14:23`` (or ``14:23:05``) on `day`, ``2026-01-30 00:15`` on any other day or when
+    no day is given; '' for none."""
+    if moment is None:
+        return ""
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+    if day is None or moment.date() != day:
+        text = f"{moment:%Y-%m-%d} {text}"
+    return text
+
+
+def parse_utc(text: str, day: datetime.date | None) -> datetime.datetime:
+    """The moment a typed time means, in UTC; raises TimeRefused."""
+    text = _UTC_SUFFIX.sub("", text.strip())
+    if _OFFSET.search(text) and not _TIME.fullmatch(text):
+        raise TimeRefused("offset")
+    match = _TIME.fullmatch(text)
+    if not match:
+        raise TimeRefused("invalid")
+    if match["date"]:
+        try:
+            on = datetime.date.fromisoformat(match["date"])
+        except ValueError:
+            raise TimeRefused("invalid") from None
+    elif day is None:
+        raise TimeRefused("needs_date")
+    else:
+        on = day
+    try:
+        at = datetime.time(int(match["h"]), int(match["m"]), int(match["s"] or 0))
+    except ValueError:
+        raise TimeRefused("invalid") from None
+    return datetime.datetime.combine(on, at, tzinfo=UTC)
+
+
+# --- service names -----------------------------------------------------------------------------
+
+
+def service_name(raw: str) -> str:
+    """A service as a tag: lower case ASCII letters, digits, ``-`` and ``_``; accents dropped
+    (Zürich → zurich), anything else one hyphen (k8s.io → k8s-io, API Gateway → api-gateway)."""
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9_-]+", "-", ascii_text.strip().lower()).strip("-")
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def bullet_lines(text: str) -> list[str]:
+    """Points typed one per line, with any list marker or ✅/❌ the writer added removed."""
+    items = []
+    for line in text.splitlines():
+        item = line.strip().lstrip("-*•").strip().removeprefix("✅").removeprefix("❌").strip()
+        if item:
+            items.append(item)
+    return items
+
+
+def single_line(text: str) -> str:
+    """Text meant for one line (a title, a name, a role, a mail subject): any line break or
+    control character becomes a space, runs of spaces one."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
