@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import F
 from django.utils import timezone
 
+from postmortems.activity import log_action
 from postmortems.models import Activity, ApprovalPolicy, PolicyRole, Postmortem
 from postmortems.models.document import new_secret
 
@@ -63,10 +64,10 @@ class PostmortemAdmin(SuperusersOnly, admin.ModelAdmin):
             Postmortem.objects.filter(pk=form.instance.pk).update(
                 revision=F("revision") + 1, updated_at=timezone.now(), related_secret=new_secret()
             )
-            Activity.objects.create(
-                postmortem=form.instance,
-                actor=request.user,
-                verb=Activity.Verb.EDITED,
+            log_action(
+                form.instance,
+                request.user,
+                Activity.Verb.EDITED,
                 section="admin",
                 detail=("changed in the administration: " + ", ".join(form.changed_data))[:300],
             )

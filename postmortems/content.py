@@ -118,3 +118,9 @@ def content_hash(content: dict) -> str:
 
 def document_hash(postmortem) -> str:
     return content_hash(canonical_content(postmortem))
+
+
+def is_current(approval, postmortem) -> bool:
+    """Signed on the document's present content: any change to it, through the editor or
+    behind its back, makes the signature stale (the hash, not a revision number, decides)."""
+    return approval.signed_on(document_hash(postmortem))

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from postmortems import permissions
-from postmortems.models import Activity, Postmortem, Tag
+from postmortems.activity import log_action
+from postmortems.models import MAX_RELATED, Activity, Postmortem, Tag
 from postmortems.models.document import new_secret
 
 
@@ -147,10 +148,51 @@ def _touch(postmortem):
 
 
 def _log_edit(postmortem, slug, user, detail):
-    Activity.objects.create(
-        postmortem=postmortem,
-        actor=user,
-        verb=Activity.Verb.EDITED,
-        section=slug,
-        detail=detail[:300],
+    log_action(postmortem, user, Activity.Verb.EDITED, section=slug, detail=detail[:300])
+
+
+@transaction.atomic
+def link_related(postmortem, other, *, by) -> bool:
+    """Add ``other`` to the Draft's related incidents; False when it already was one."""
+    locked = _lock(postmortem, by)
+    if other.pk == locked.pk:
+        raise EditRefused("A postmortem cannot be related to itself.")
+    if locked.related_incidents.filter(pk=other.pk).exists():
+        return False
+    seen = locked.related_incidents.filter(pk__in=Postmortem.objects.visible_to(by).values("pk"))
+    if seen.count() >= MAX_RELATED:
+        raise EditRefused(f"{locked.key} has {MAX_RELATED} related incidents already.")
+    locked.related_incidents.add(other)
+    # The same bookkeeping as a save of the section: an open Supporting form is now stale
+    # (so it cannot drop the link), and signatures on the earlier content go stale too.
+    _stamp(locked, "supporting", by)
+    # The log is read by everyone who may read this document, and the other one may be
+    # restricted: it is not named here (the history's diff names it to those who may see it).
+    _log_edit(locked, "supporting", by, "linked a related incident")
+    return True
+
+
+@transaction.atomic
+def set_item_status(item, *, by, status) -> bool:
+    """An action item's status, in any document status (Final too); False when unchanged.
+
+    A new revision of the row: an edit form opened before this is now a conflict, so its save
+    cannot put the old status back. Not content: no version, no signature goes stale.
+    """
+    if not permissions.can_set_item_status(by, item, item.postmortem):
+        raise EditRefused("Only the owner or an author of the postmortem can change this item.")
+    if status == item.status:
+        return False
+    before = item.get_status_display()
+    item.status = status
+    item.revision = F("revision") + 1
+    item.save(update_fields=["status", "revision", "updated_at"])
+    item.refresh_from_db(fields=["revision"])
+    log_action(
+        item.postmortem,
+        by,
+        Activity.Verb.ACTION_ITEM_STATUS,
+        section="action-items",
+        detail=f"{item.action}: {before} → {item.get_status_display()}",
     )
+    return True

@@ -1,8 +1,8 @@
 """Version history: record the content after every save, and compare any two versions.
 
-Every content change already writes an Activity entry (``editing``, ``workflow.create_draft``,
-the importer); a receiver on Activity calls ``record`` in the same transaction, so a version
-knows who changed which section and when, and holds the canonical content as it then stood.
+Every content change writes an activity entry through ``postmortems.activity.log_action``,
+which calls ``record`` in the same transaction, so a version knows who changed which section
+and when, and holds the canonical content as it then stood.
 Two versions are compared on their Markdown export (the same exporter as the download), section
 by section, line by line; every line reaches the page through the template's autoescaping.
 """
@@ -37,6 +37,7 @@ def record(activity) -> DocumentVersion:
         content=content,
         content_hash=content_hash(content),
         action_item_statuses=[item.status for item in pm.action_items.all()],
+        created_at=activity.created_at,
     )
 
 

@@ -25,9 +25,7 @@ from django.db.models import Case, F, Func, Max, Min, Q, QuerySet, Value, When
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import format_html, format_html_join
 
-from postmortems import editing
 from postmortems.models import (
-    MAX_RELATED,
     ActionItem,
     ContributingFactor,
     Lesson,
@@ -560,31 +558,3 @@ def _excerpt_pieces(text: str, words, width=240, before=70):
         position = match.end()
     pieces.append((window[position:] + (" …" if end < len(text) else ""), False))
     return pieces
-
-
-# ---------------------------------------------------------------------------------------------
-# Linking a similar incident as related (an edit of the Supporting information section).
-
-
-@transaction.atomic
-def link_related(postmortem, other, *, by) -> bool:
-    """Add ``other`` to the Draft's related incidents; False when it already was one.
-
-    Raises ``editing.EditRefused`` unless ``by`` may edit the document now.
-    """
-    locked = editing._lock(postmortem, by)
-    if other.pk == locked.pk:
-        raise editing.EditRefused("A postmortem cannot be related to itself.")
-    if locked.related_incidents.filter(pk=other.pk).exists():
-        return False
-    seen = locked.related_incidents.filter(pk__in=Postmortem.objects.visible_to(by).values("pk"))
-    if seen.count() >= MAX_RELATED:
-        raise editing.EditRefused(f"{locked.key} has {MAX_RELATED} related incidents already.")
-    locked.related_incidents.add(other)
-    # The same bookkeeping as a save of the section: an open Supporting form is now stale
-    # (so it cannot drop the link), and signatures on the earlier content go stale too.
-    editing._stamp(locked, "supporting", by)
-    # The log is read by everyone who may read this document, and the other one may be
-    # restricted: it is not named here (the history's diff names it to those who may see it).
-    editing._log_edit(locked, "supporting", by, "linked a related incident")
-    return True

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from django.core.serializers.json import DjangoJSONEncoder
 
 from postmortems import metrics, permissions
-from postmortems.content import canonical_content, content_hash, opening
+from postmortems.content import canonical_content, content_hash, document_hash, opening
 from postmortems.exchange.markup import (
     DASH,
     encode_block,
@@ -156,12 +156,13 @@ def live_context(postmortem, user=None) -> Context:
 
 
 def live_meta(postmortem) -> Meta:
+    digest = document_hash(postmortem)
     approvals = []
     for approval in postmortem.approvals.all():
         role = approval.role + ("" if approval.required else " (optional)")
         name = approval.assignee.name if approval.assignee_id else DASH
         signed = f"{approval.signed_at:%Y-%m-%d}" if approval.signed_at else DASH
-        if approval.is_current(postmortem):
+        if approval.signed_on(digest):
             signature = f"✔ Signed (SHA-256 {approval.content_hash[:12]})"
         elif approval.signed_at:
             signature = "Signed an earlier version"
@@ -592,7 +593,7 @@ def postmortem_json(postmortem, user=None) -> dict:
                 "signed_at": a.signed_at,
                 "content_hash": a.content_hash or None,
                 "signed_revision": a.signed_revision,
-                "current": a.is_current(postmortem),
+                "current": a.signed_on(digest),
             }
             for a in postmortem.approvals.all()
         ],

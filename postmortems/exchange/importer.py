@@ -18,6 +18,7 @@ from django.db.models.functions import Concat, Lower
 
 from accounts.models import User
 from postmortems import markdown, workflow
+from postmortems.activity import log_action
 from postmortems.exchange.export import (
     BLAMELESS,
     LESSON_LABELS,
@@ -1153,10 +1154,10 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
         parsed.problems.sort(key=lambda p: p.line)
         postmortem.import_notes = _notes(parsed.problems)
         postmortem.save(update_fields=["import_notes"])
-        Activity.objects.create(
-            postmortem=postmortem,
-            actor=by,
-            verb=Activity.Verb.EDITED,
+        log_action(
+            postmortem,
+            by,
+            Activity.Verb.EDITED,
             section="import",
             detail=f"imported from Markdown; {len(parsed.problems)} line(s) kept in the notes",
         )

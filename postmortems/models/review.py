@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from postmortems.models.document import Postmortem, Severity
 
@@ -97,16 +98,9 @@ class Approval(models.Model):
         return self.signed_at is not None
 
     def signed_on(self, digest: str) -> bool:
-        """Signed on the content whose SHA-256 this is."""
+        """Signed on the content whose SHA-256 this is: a signature is current while the
+        document's content hash (postmortems.content.document_hash) is this one."""
         return self.is_signed and bool(self.content_hash) and self.content_hash == digest
-
-    def is_current(self, postmortem=None) -> bool:
-        """Signed on the document's present content: any change to it, through the editor or
-        behind its back, makes the signature stale (the hash, not a revision number, decides).
-        """
-        from postmortems.content import document_hash
-
-        return self.is_signed and self.signed_on(document_hash(postmortem or self.postmortem))
 
     def clear_signature(self):
         self.decision = ""
@@ -194,7 +188,8 @@ class Activity(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Now, unless the change is given its time (the demo loader dates its history as it was).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -226,7 +221,7 @@ class Snapshot(models.Model):
     content_hash = models.CharField(max_length=64)
     # The read view as it was rendered at Final (every user text sanitized when rendered).
     html = models.TextField()
-    finalized_at = models.DateTimeField(auto_now_add=True)
+    finalized_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-version"]

@@ -5,16 +5,16 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from postmortems import permissions
+from postmortems import editing, permissions
 from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
-from postmortems.models import ActionItem, Activity
+from postmortems.models import ActionItem
 from postmortems.presentation import mark_row
 from postmortems.views.documents import is_htmx, parse_id, query_without_page
 from postmortems.views.exchange import private_download
@@ -146,21 +146,8 @@ def action_item_status(request, item_id):
             "Only the owner or an author of the postmortem can change this item."
         )
     form = ActionItemStatusForm(request.POST)
-    if form.is_valid() and form.cleaned_data["status"] != item.status:
-        before = item.get_status_display()
-        item.status = form.cleaned_data["status"]
-        # A new revision of the row: an edit form opened before this is now a conflict, so
-        # its save cannot put the old status back.
-        item.revision = F("revision") + 1
-        item.save(update_fields=["status", "revision", "updated_at"])
-        item.refresh_from_db(fields=["revision"])
-        Activity.objects.create(
-            postmortem=item.postmortem,
-            actor=request.user,
-            verb=Activity.Verb.ACTION_ITEM_STATUS,
-            section="action-items",
-            detail=f"{item.action}: {before} → {item.get_status_display()}",
-        )
+    if form.is_valid():
+        editing.set_item_status(item, by=request.user, status=form.cleaned_data["status"])
     today = timezone.now().date()
     if is_htmx(request):
         mark_row(item, today, can_change=True)  # checked above

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from postmortems import notifications, permissions, workflow
@@ -262,20 +261,8 @@ def comment_add(request, key):
     parent = None
     if data.get("parent"):
         parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem, parent=None)
-    comment = Comment.objects.create(
-        postmortem=postmortem,
-        section=parent.section if parent else data["section"],
-        parent=parent,
-        author=request.user,
-        body=data["body"],
-    )
-    # The log never holds the comment's text: a hidden comment must not show there.
-    Activity.objects.create(
-        postmortem=postmortem,
-        actor=request.user,
-        verb=Activity.Verb.COMMENTED,
-        section=comment.section,
-        detail="replied" if parent else "",
+    comment = workflow.add_comment(
+        postmortem, by=request.user, section=data["section"], body=data["body"], parent=parent
     )
     return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
 
@@ -307,17 +294,8 @@ def comment_resolve(request, key, comment_id):
     thread = get_object_or_404(Comment, pk=comment_id, postmortem=postmortem, parent=None)
     if not permissions.can_comment(request.user, postmortem):
         raise PermissionDenied("Only the authors and the assigned reviewers resolve comments.")
-    reopen_thread = thread.is_resolved
-    thread.resolved_at = None if reopen_thread else timezone.now()
-    thread.resolved_by = None if reopen_thread else request.user
-    thread.save(update_fields=["resolved_at", "resolved_by"])
-    Activity.objects.create(
-        postmortem=postmortem,
-        actor=request.user,
-        verb=Activity.Verb.RESOLVED_COMMENT if not reopen_thread else Activity.Verb.COMMENTED,
-        section=thread.section,
-        detail="reopened: the thread" if reopen_thread else "",
-    )
+    thread.postmortem = postmortem
+    workflow.toggle_resolved(thread, by=request.user)
     return redirect(f"{postmortem.get_absolute_url()}#comment-{thread.pk}")
 
 
@@ -335,27 +313,15 @@ def comment_hide(request, key, comment_id):
         raise PermissionDenied("Only an author or an administrator hides comments.")
     if not permissions.can_hide_comment(request.user, postmortem, comment):
         raise PermissionDenied("An administrator hid this comment: only an administrator shows it.")
+    comment.postmortem = postmortem
     if comment.is_hidden:
-        comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
-        comment.hidden_by_admin = False
-        detail = f"showed again a comment by {comment.author.name}"
+        workflow.show_comment(comment, by=request.user)
     else:
         form = HideCommentForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Say why the comment is hidden (300 characters at most).")
             return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
-        comment.hidden_at, comment.hidden_by = timezone.now(), request.user
-        comment.hidden_by_admin = permissions.is_admin(request.user)
-        comment.hidden_reason = form.cleaned_data["reason"]
-        detail = f"hid a comment by {comment.author.name}: {comment.hidden_reason}"
-    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_by_admin", "hidden_reason"])
-    Activity.objects.create(
-        postmortem=postmortem,
-        actor=request.user,
-        verb=Activity.Verb.HID_COMMENT,
-        section=comment.section,
-        detail=detail[:300],
-    )
+        workflow.hide_comment(comment, by=request.user, reason=form.cleaned_data["reason"])
     return redirect(f"{postmortem.get_absolute_url()}#comment-{comment.pk}")
 
 

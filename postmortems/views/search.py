@@ -190,7 +190,7 @@ def link_related(request, key):
         raise Http404("No such postmortem.")
     other = get_postmortem_for_user(request.user, related)
     try:
-        linked = search.link_related(postmortem, other, by=request.user)
+        linked = editing.link_related(postmortem, other, by=request.user)
     except editing.EditRefused as exc:
         messages.error(request, str(exc))
     else:

@@ -17,6 +17,7 @@ from postmortems.workflow.approvals import (
     remove_approval,
     update_approval,
 )
+from postmortems.workflow.comments import add_comment, hide_comment, show_comment, toggle_resolved
 from postmortems.workflow.errors import ContentChanged, TransitionError
 from postmortems.workflow.transitions import (
     create_draft,
@@ -36,11 +37,13 @@ __all__ = [
     "ContentChanged",
     "TransitionError",
     "add_approval",
+    "add_comment",
     "apply_policy",
     "assigned_approvals",
     "create_draft",
     "finalize_signed",
     "hand_over",
+    "hide_comment",
     "involved_people",
     "missing_approvals",
     "missing_for_review",
@@ -49,9 +52,11 @@ __all__ = [
     "reopen",
     "request_changes",
     "revision_of",
+    "show_comment",
     "sign",
     "snapshot_html",
     "submit_for_review",
+    "toggle_resolved",
     "unsigned_roles",
     "update_approval",
     "withdraw",

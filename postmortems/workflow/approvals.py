@@ -15,6 +15,7 @@ transitions do.
 from django.db import transaction
 
 from postmortems import permissions
+from postmortems.activity import log_action
 from postmortems.models import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
@@ -183,9 +184,7 @@ def _slot(pm, approval) -> Approval:
 
 
 def _log(pm, by, detail):
-    Activity.objects.create(
-        postmortem=pm, actor=by, verb=Activity.Verb.APPROVALS_CHANGED, detail=detail[:300]
-    )
+    log_action(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=detail[:300])
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.passwords import PasswordRefused, check_password
 from postmortems import notifications, permissions
+from postmortems.activity import log_action
 from postmortems.content import canonical_content, content_hash
 from postmortems.keys import KEY_REFUSED, key_refusal, next_key
 from postmortems.markdown import RenderFailed, page_budget, strict_rendering
@@ -51,23 +52,11 @@ def _expect(postmortem, *statuses):
         )
 
 
-def _log(postmortem, actor, verb, *, from_status="", to_status="", detail="", section=""):
-    Activity.objects.create(
-        postmortem=postmortem,
-        actor=actor,
-        verb=verb,
-        from_status=from_status,
-        to_status=to_status,
-        detail=detail,
-        section=section,
-    )
-
-
 def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=()):
     from_status = postmortem.status
     postmortem.status = to_status
     postmortem.save(update_fields=["status", "updated_at", *extra_fields])
-    _log(postmortem, actor, verb, from_status=from_status, to_status=to_status, detail=detail)
+    log_action(postmortem, actor, verb, from_status=from_status, to_status=to_status, detail=detail)
 
 
 # --- creating ----------------------------------------------------------------------------------
@@ -92,7 +81,7 @@ def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fi
                 postmortem.authors.set({by, *authors})
                 # The approval policy's slots for its severity; the creator holds the author's.
                 apply_policy(postmortem, by=by)
-                _log(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT)
+                log_action(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT)
                 return postmortem
         except IntegrityError:
             # Taken meanwhile by a concurrent creation: a typed key is refused, a generated
@@ -222,7 +211,7 @@ def _sign(approval, *, by, seen_hash, comment) -> Approval:
     approval.signed_revision = pm.revision
     approval.changes_requested_at = None
     approval.save()
-    _log(pm, by, Activity.Verb.SIGNED, detail=f"as {approval.role} (SHA-256 {digest[:12]}…)")
+    log_action(pm, by, Activity.Verb.SIGNED, detail=f"as {approval.role} (SHA-256 {digest[:12]}…)")
     notifications.signed(pm, approval)
     if not unsigned_roles(pm, digest):
         finalize_signed(pm, by=by, content=content)
@@ -288,7 +277,7 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         postmortem=pm, version=pm.version, content=content, content_hash=digest, html=html
     )
     pm.save(update_fields=["status", "next_review_date", "updated_at"])
-    _log(
+    log_action(
         pm,
         by,
         Activity.Verb.FINALIZED,

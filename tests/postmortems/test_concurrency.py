@@ -23,7 +23,7 @@ import pytest
 from django.db import connection
 
 from postmortems import editing, workflow
-from postmortems.content import document_hash
+from postmortems.content import document_hash, is_current
 from postmortems.forms import ResolutionForm
 from postmortems.models import Activity, Approval, Postmortem, Snapshot
 from postmortems.workflow import transitions
@@ -200,13 +200,13 @@ def assert_consistent(pm) -> Postmortem:
     required = [a for a in pm.approvals.all() if a.required]
     if pm.status == Status.FINAL:
         not_current = [
-            a.role for a in required if not (a.is_current(pm) and a.content_hash == digest)
+            a.role for a in required if not (is_current(a, pm) and a.content_hash == digest)
         ]
         assert not_current == [], f"Final, but not signed on its content by {not_current}"
         assert [(s.version, s.content_hash) for s in snapshots] == [(pm.version, digest)]
     else:
         assert not [s for s in snapshots if s.version == pm.version]
-        assert not all(a.is_current(pm) for a in required), "every signature is in, not Final"
+        assert not all(is_current(a, pm) for a in required), "every signature is in, not Final"
     return pm
 
 
@@ -242,7 +242,7 @@ def assert_final_once_with_both_signatures(pm, outcomes):
     pm = assert_consistent(pm)
     assert pm.status == Status.FINAL
     for role in (SRE, VP):  # no signature lost to the other's transaction
-        assert slot(pm, role).is_current(pm)
+        assert is_current(slot(pm, role), pm)
     assert verbs(pm, Verb.SIGNED, Verb.FINALIZED) == ["signed"] * 3 + ["finalized"]
     assert Snapshot.objects.filter(postmortem=pm).count() == 1
 
@@ -298,7 +298,7 @@ def test_a_signature_racing_a_request_for_changes(
     assert_log_replays(pm, [before])
     if signature.ok:  # the last signature won: Final on what was signed
         assert pm.status == Status.FINAL
-        assert slot(pm, SRE).is_current(pm)
+        assert is_current(slot(pm, SRE), pm)
         assert slot(pm, SRE).content_hash == document_hash(pm) == before
     else:  # the request won: a Draft, nothing frozen, the refused signature not stored
         assert pm.status == Status.DRAFT
@@ -383,7 +383,7 @@ def test_a_signature_racing_withdraw_edit_resubmit(
             (pm.revision, after),
         ]
         stale = signed_before_the_edit(pm, reviewer)
-        assert reviewer_slot.is_current(pm) is not stale
+        assert is_current(reviewer_slot, pm) is not stale
     else:
         assert "this needs it to be Under Review" in str(signature.error)
         assert not reviewer_slot.is_signed
@@ -395,7 +395,7 @@ def test_a_signature_racing_withdraw_edit_resubmit(
     if expected:
         if not signature.ok:
             outcome = "refused"
-        elif reviewer_slot.is_current(pm):
+        elif is_current(reviewer_slot, pm):
             outcome = "current"
         else:
             outcome = "stale"
@@ -405,7 +405,7 @@ def test_a_signature_racing_withdraw_edit_resubmit(
     sign(pm, AUTHOR, author)
     sign(pm, VP, approver)
     pm = assert_consistent(pm)
-    assert (pm.status == Status.FINAL) is reviewer_slot.is_current(pm)
+    assert (pm.status == Status.FINAL) is is_current(reviewer_slot, pm)
     if pm.status != Status.FINAL:
         sign(pm, SRE, reviewer)
         pm = assert_consistent(pm)
@@ -439,10 +439,10 @@ def test_the_last_signature_racing_withdraw_edit_resubmit(
         assert author_work.ok
         assert pm.status == Status.IN_REVIEW
         assert pm.resolution_summary == "changed"
-        assert not slot(pm, AUTHOR).is_current(pm) and not slot(pm, VP).is_current(pm)
+        assert not is_current(slot(pm, AUTHOR), pm) and not is_current(slot(pm, VP), pm)
         assert_log_replays(pm, [before, document_hash(pm)])
         if signature.ok:  # only possible after the resubmission, on the new content
-            assert slot(pm, SRE).is_current(pm)
+            assert is_current(slot(pm, SRE), pm)
             assert slot(pm, SRE).content_hash == document_hash(pm)
     expected = {
         "sign-first": "final",

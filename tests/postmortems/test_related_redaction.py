@@ -9,7 +9,8 @@ import zipfile
 import pytest
 from django.test import Client
 
-from postmortems import search
+from postmortems import editing
+from postmortems.activity import log_action
 from postmortems.models import Activity, Postmortem
 from tests.factories import PostmortemFactory
 
@@ -27,8 +28,8 @@ def linked(author, coauthor):
     )
     document = PostmortemFactory(key="INC-2026-0042", authors=[author, coauthor])
     # Its first version, as creating a Draft records it; linking records the second.
-    Activity.objects.create(postmortem=document, actor=author, verb=Activity.Verb.CREATED)
-    search.link_related(document, secret, by=author)
+    log_action(document, author, Activity.Verb.CREATED)
+    editing.link_related(document, secret, by=author)
     return document
 
 
@@ -116,7 +117,7 @@ def test_an_outsider_cannot_tell_a_hidden_link_from_none(author, coauthor, outsi
     with_link = PostmortemFactory(key="INC-2026-0050", authors=[author, coauthor])
     without = PostmortemFactory(key="INC-2026-0051", authors=[author, coauthor])
     secret = PostmortemFactory(key=SECRET_KEY, restricted=True, authors=[author])
-    search.link_related(with_link, secret, by=author)
+    editing.link_related(with_link, secret, by=author)
 
     def shape(key):
         data = json.loads(get(outsider_client, f"/postmortems/{key}/export.json").content)

@@ -150,7 +150,7 @@ class TestNoTraceOverTime:
     ):
         import json
 
-        from postmortems import search
+        from postmortems import editing
 
         document = PostmortemFactory(key="INC-2026-0042", authors=[author, coauthor])
         client = as_user(outsider)
@@ -161,7 +161,7 @@ class TestNoTraceOverTime:
 
         before = commitments()
         hidden = PostmortemFactory(key="SEC-2026-0001", restricted=True, authors=[author])
-        search.link_related(document, hidden, by=author)
+        editing.link_related(document, hidden, by=author)
         after_link = commitments()
         as_user(author).post(
             f"/postmortems/{document.key}/edit/resolution/",
@@ -178,9 +178,9 @@ class TestNoTraceOverTime:
         page = client.get(f"/postmortems/{document.key}/edit/supporting/")
         assert page.status_code == 200
         # Meanwhile the author links the restricted incident (the section's revision moves).
-        from postmortems import search
+        from postmortems import editing
 
-        search.link_related(document, secret, by=author)
+        editing.link_related(document, secret, by=author)
         response = client.post(
             f"/postmortems/{document.key}/edit/supporting/",
             {"section_revision": "0", "references": "Mine"},

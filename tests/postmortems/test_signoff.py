@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 
 from postmortems import workflow
-from postmortems.content import document_hash
+from postmortems.activity import log_action
+from postmortems.content import document_hash, is_current
 from postmortems.models import Activity, Approval, Postmortem, Snapshot
 from tests.factories import (
     PASSWORD,
@@ -225,11 +226,9 @@ class TestIndependence:
         self, doc, author, coauthor
     ):
         # Her authorship is on record in the version history (the document's first version).
-        Activity.objects.create(postmortem=doc, actor=author, verb=Activity.Verb.CREATED)
+        log_action(doc, author, Activity.Verb.CREATED)
         doc.authors.set([coauthor])
-        Activity.objects.create(
-            postmortem=doc, actor=coauthor, verb=Activity.Verb.EDITED, section="overview"
-        )
+        log_action(doc, coauthor, Activity.Verb.EDITED, section="overview")
         Approval.objects.filter(postmortem=doc, is_author_slot=True).update(assignee=coauthor)
         client = as_user(coauthor)
         for role in ("Reviewer (SRE Lead)", "Reviewer (Eng Lead)", "Approver (VP Eng)"):
@@ -238,9 +237,7 @@ class TestIndependence:
             assert slot(doc, role).assignee != author
 
     def test_someone_who_edited_the_content_cannot_review_it(self, doc, author, admin_user):
-        Activity.objects.create(
-            postmortem=doc, actor=admin_user, verb=Activity.Verb.EDITED, section="impact"
-        )
+        log_action(doc, admin_user, Activity.Verb.EDITED, section="impact")
         with pytest.raises(workflow.TransitionError, match="wrote or edited this version"):
             workflow.update_approval(
                 slot(doc, "Reviewer (SRE Lead)"),
@@ -252,14 +249,12 @@ class TestIndependence:
 
     def test_an_editor_put_in_a_slot_behind_the_app_cannot_sign(self, doc, author, reviewer):
         workflow.submit_for_review(doc, by=author)
-        Activity.objects.create(
-            postmortem=doc, actor=reviewer, verb=Activity.Verb.EDITED, section="impact"
-        )
+        log_action(doc, reviewer, Activity.Verb.EDITED, section="impact")
         with pytest.raises(workflow.TransitionError, match="You wrote or edited this version"):
             sign(slot(doc, "Reviewer (SRE Lead)"), by=reviewer)
 
     def test_a_new_version_forgets_the_last_ones_authors(self, doc, author):
-        Activity.objects.create(postmortem=doc, actor=author, verb=Activity.Verb.CREATED)
+        log_action(doc, author, Activity.Verb.CREATED)
         assert author.pk in workflow.involved_people(doc)
         Postmortem.objects.filter(pk=doc.pk).update(version=2)
         doc.authors.remove(author)
@@ -385,7 +380,7 @@ class TestTheHashDecides:
     def test_a_change_behind_the_app_makes_every_signature_stale(self, final, author, client):
         Postmortem.objects.filter(pk=final.pk).update(root_cause_why="Rewritten in a shell")
         pm = Postmortem.objects.with_document().get(pk=final.pk)
-        assert not any(a.is_current(pm) for a in pm.approvals.all())
+        assert not any(is_current(a, pm) for a in pm.approvals.all())
         client.force_login(author)
         body = client.get(final.get_absolute_url()).content.decode()
         assert "✔ Signed" not in body
