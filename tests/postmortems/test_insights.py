@@ -18,12 +18,6 @@ from postmortems.models import (
     Tag,
     TimelineEvent,
 )
-from postmortems.views.insights import (
-    bar_rows_chart,
-    incidents_chart,
-    nice_axis,
-    response_chart,
-)
 from tests.factories import ActionItemFactory, PostmortemFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,61 +328,43 @@ class TestDaysToFinal:
 
 
 class TestCharts:
-    def test_round_axes(self):
-        assert nice_axis(0, integer=True) == (4, [0, 1, 2, 3, 4])
-        assert nice_axis(3, integer=True) == (4, [0, 1, 2, 3, 4])
-        assert nice_axis(13, integer=True) == (15, [0, 5, 10, 15])
-        assert nice_axis(47, integer=False) == (60, [0, 20, 40, 60])
-        assert nice_axis(90, integer=False) == (100, [0, 25, 50, 75, 100])
-        assert nice_axis(5, integer=False) == (6, [0, 2, 4, 6])
+    """The view hands the figures to `postmortems.charts` (tested on its own in test_charts)."""
 
-    def test_the_stacked_bars_are_as_tall_as_their_counts(self, author):
+    def test_the_stacked_bars_are_as_tall_as_their_counts(self, author_client):
         doc("2026-01-05", "sev1")
         doc("2026-01-06", "sev2")
         doc("2026-01-07", "sev2")
-        months = insights.incidents_per_month(documents(author), Q1)
-        chart = incidents_chart(months)
-        plot_height = chart["baseline"] - chart["top"]
-        bars = {(b.month, b.severity): b for b in chart["bars"]}
+        response = author_client.get("/insights/", {"start": "2026-01-01", "end": "2026-04-30"})
+        chart = response.context["incidents_chart"]
+        plot_height = chart.baseline - chart.top
+        bars = {(b.month, b.severity): b for b in chart.bars}
         assert set(bars) == {("2026-01", "sev1"), ("2026-01", "sev2")}
         assert bars["2026-01", "sev1"].height == pytest.approx(plot_height / 4, abs=0.1)
         assert bars["2026-01", "sev2"].height == pytest.approx(plot_height / 2, abs=0.1)
         assert bars["2026-01", "sev2"].title == "Jan 2026 · SEV-2: 2"
-        assert [t.text for t in chart["totals"]] == ["3"]
-        assert [(label.month, label.year) for label in chart["labels"]] == [
+        assert [t.text for t in chart.totals] == ["3"]
+        assert [(label.month, label.year) for label in chart.labels] == [
             ("Jan", "2026"),
             ("Feb", ""),
             ("Mar", ""),
             ("Apr", ""),
         ]
+        assert chart.summary.startswith("Stacked bar chart: 3 incidents from January 2026 to")
 
-    def test_a_line_breaks_where_a_month_has_no_data(self):
-        points = [
-            insights.MonthMean(d("2026-01-01"), 4.0, 1),
-            insights.MonthMean(d("2026-02-01"), 6.0, 2),
-            insights.MonthMean(d("2026-03-01"), None, 0),
-            insights.MonthMean(d("2026-04-01"), 2.0, 1),
+    def test_each_measure_has_its_figures_its_mean_and_its_line(self, author_client):
+        pm = doc("2026-01-05")
+        milestones(pm, started="2026-01-05 10:00", detected="2026-01-05 15:00")
+        response = author_client.get("/insights/", {"start": "2026-01-01", "end": "2026-02-28"})
+        ttd = response.context["response_charts"][0]
+        assert ttd["series"].key == "time_to_detect"
+        assert ttd["mean_label"] == "5 h"
+        assert ttd["chart"].unit_label == "hours"
+        assert [d.text for d in ttd["chart"].dots] == ["Jan 2026: 5 h (1 incident)"]
+        rows = response.context["response_rows"]
+        assert [(month, [p.minutes for p in points]) for month, points in rows] == [
+            (d("2026-01-01"), [300.0, None, None]),
+            (d("2026-02-01"), [None, None, None]),
         ]
-        series = insights.ResponseSeries("time_to_detect", "Time to detect", "TTD", points, 4.5, 4)
-        chart = response_chart(series)
-        assert len(chart["segments"]) == 1  # Jan–Feb; April stands alone as a dot
-        assert len(chart["dots"]) == 3
-        assert chart["dots"][1].text == "Feb 2026: 6 min (2 incidents)"
-        assert [v.text for v in chart["values"]] == ["4 min", "6 min", "2 min"]
-        assert chart["mean_label"] == "4.5 min"
-        assert chart["unit_label"] == "minutes"
-
-    def test_long_times_are_drawn_in_hours(self):
-        points = [insights.MonthMean(d("2026-01-01"), 300.0, 1)]
-        chart = response_chart(insights.ResponseSeries("time_to_resolve", "R", "R", points, 300, 1))
-        assert chart["unit_label"] == "hours"
-        assert [v.text for v in chart["values"]] == ["5 h"]
-
-    def test_horizontal_bars(self):
-        chart = bar_rows_chart([("postgres", 2), ("api", 1)], unit="incident")
-        assert [(b["label"], b["count"]) for b in chart["bars"]] == [("postgres", 2), ("api", 1)]
-        assert chart["bars"][0]["rect"].width == 2 * chart["bars"][1]["rect"].width
-        assert chart["bars"][1]["rect"].title == "api: 1 incident"
 
 
 @pytest.fixture
