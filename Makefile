@@ -33,8 +33,12 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: install the test dependencies and run the whole suite (browser tests included)
+# In parallel (pytest-xdist): PYTEST_WORKERS processes, by default one per core, each with its
+# own test database and live server. PYTEST_WORKERS=0 runs the suite in this one process;
+# PYTEST_ARGS (-k, a path, -x …) adds to either: make test PYTEST_ARGS="-k search".
+PYTEST_WORKERS ?= auto
 test: install-test browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright's own download does not work offline).
 browser:

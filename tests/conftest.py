@@ -1,16 +1,53 @@
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from tests.factories import PASSWORD, PostmortemFactory, UserFactory
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
+@pytest.fixture(autouse=True, scope="session")
+def fast_passwords():
     """Every test person gets a password; a fast hasher keeps the suite fast.
 
     Production keeps Django's default (PBKDF2); what is tested here is who may sign, not
-    the strength of the hash.
+    the strength of the hash. Session-wide, so that data made once for a module (below) is
+    hashed the same way as a test's own.
     """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def made_once(django_db_setup, django_db_blocker):
+    """For a module- or class-scoped fixture: data made once for many tests, then taken away.
+
+        @pytest.fixture(scope="module")
+        def world(made_once):
+            yield from made_once(build_the_world)
+
+    `build_the_world()` runs inside a transaction that stays open while the tests run and is
+    rolled back after the last of them. Each test (pytest-django's `db`) runs in a savepoint
+    inside it and rolls back its own changes, so every test finds the data as it was made.
+    Meanwhile the database stays blocked, as usual, for a test without `db`.
+
+    Only for tests that are not transactional: `transaction=True` and `live_server` tests
+    commit and flush, and pytest-django runs them after all the others, so never inside.
+    """
+
+    def once(make):
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+        try:
+            with django_db_blocker.unblock():
+                made = make()
+            yield made
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+
+    return once
 
 
 @pytest.fixture

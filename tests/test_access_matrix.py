@@ -3,9 +3,16 @@
 Every URL × (anonymous, outsider, author, reviewer, approver, admin) × (Draft, Under Review,
 Final, restricted) × (GET, POST) → the expected status code, and the document changes only
 where the rules allow it. A URL added without an entry in RULES fails `test_every_url_has_rules`.
+
+The people and a document in each state are made once for the module (`world`); every case
+runs in a savepoint of its own, so what its request changed is rolled back before the next.
 """
 
+from dataclasses import dataclass
+
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from postmortems import workflow
@@ -137,7 +144,7 @@ RULES = {
     "postmortems:link-related": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302,
-        "data": lambda ctx: {"related": "INC-2026-0100"},
+        "data": lambda ctx: {"related": ctx["doc"].key},
         "changes": None,
     },
     "postmortems:snapshot": {
@@ -163,9 +170,22 @@ def test_every_url_has_rules():
     assert names - set(RULES) == set(), "add the new URL to RULES with who may do what"
 
 
-@pytest.fixture
-def world(db):
-    """Everyone the matrix needs."""
+@dataclass(frozen=True)
+class World:
+    people: dict  # role → person
+    sessions: dict  # role → the session cookie of that person, signed in
+    docs: dict  # state → its document
+    made: dict  # state → the fingerprint of its document as made
+    paths: dict  # (URL name, state) → the URL tried on that document
+
+
+@pytest.fixture(scope="module")
+def world(made_once):
+    """Everyone the matrix needs and a document in each state, made once for the module."""
+    yield from made_once(make_world)
+
+
+def make_world():
     people = {
         "author": UserFactory(username="alice", display_name="Alice"),
         "reviewer": UserFactory(username="carol", display_name="Carol"),
@@ -173,11 +193,31 @@ def world(db):
         "outsider": UserFactory(username="mallory", display_name="Mallory"),
         "admin": UserFactory(username="root", is_superuser=True, is_staff=True),
     }
-    return people
+    docs = {
+        state: build(people, state, key=f"INC-2026-{100 + n:04d}") for n, state in enumerate(STATES)
+    }
+    return World(
+        people=people,
+        sessions={role: signed_in(person) for role, person in people.items()},
+        docs=docs,
+        made={state: fingerprint(doc) for state, doc in docs.items()},
+        paths={
+            (name, state): path_for(name, route, doc)
+            for name, route in DOCUMENT_ROUTES + ITEM_ROUTES
+            for state, doc in docs.items()
+        },
+    )
 
 
-def build(people, state):
+def signed_in(person):
+    client = Client()
+    client.force_login(person)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def build(people, state, key="INC-2026-0100"):
     doc = ready_for_review(
+        key=key,
         authors=[people["author"]],
         slots=[
             ("Author", people["author"], True),
@@ -197,6 +237,8 @@ def build(people, state):
         ]:
             sign(Approval.objects.get(postmortem=doc, role=role), by=people[who], password=PASSWORD)
     Comment.objects.create(postmortem=doc, section="impact", author=people["reviewer"], body="Q")
+    # The item of the action-item URL has no owner: only the document's authors may move it.
+    ActionItem.objects.filter(postmortem=doc).update(owner=None)
     return Postmortem.objects.get(pk=doc.pk)
 
 
@@ -249,15 +291,15 @@ CASES = [
     CASES,
     ids=[f"{n.split(':')[-1]}-{r}-{s}-{m}" for n, _, r, s, m in CASES],
 )
-def test_access(client, world, name, route, role, state, method):
-    doc = build(world, state)
-    # The item of the action-item URL has no owner: only the document's authors may move it.
-    ActionItem.objects.filter(postmortem=doc).update(owner=None)
-    if role != "anonymous":
-        client.force_login(world[role])
-    rule = RULES[name]
-    path = path_for(name, route, doc)
+def test_access(db, client, world, name, route, role, state, method):
+    doc = world.docs[state]
     before = fingerprint(doc)
+    # Nothing an earlier case did is left: its savepoint was rolled back.
+    assert before == world.made[state]
+    if role != "anonymous":  # signed in once for the module; the session is in the world
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    rule = RULES[name]
+    path = world.paths[(name, state)]
     data = rule["data"]({"doc": doc}) if "data" in rule else {}
     response = client.get(path) if method == "get" else client.post(path, data)
 
