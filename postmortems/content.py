@@ -17,6 +17,7 @@ import hmac
 import json
 
 from postmortems.models import Postmortem
+from postmortems.sections import ROWS
 
 SCALAR_FIELDS = [
     f.name
@@ -45,22 +46,8 @@ SCALAR_FIELDS = [
 # incidents shows only as which multiple of it the list has, 32 for any document but a few.
 COMMITMENT_BUCKET = 32
 
-ROW_FIELDS = {
-    "timeline": ["occurred_at", "milestone", "description"],
-    "contributing_factors": ["description"],
-    "responders": ["role", "user_id", "name", "joined_at"],
-    "action_items": [
-        "category",
-        "action",
-        "owner_id",
-        "owner_name",
-        "due_date",
-        "priority",
-        "tracker_url",
-    ],
-    "lessons": ["category", "text"],
-    "links": ["kind", "title", "url"],
-}
+# The rows of every table that are signed content, as each section declares them.
+ROW_FIELDS = {rows.related_name: rows.content_fields for rows in ROWS}
 
 
 def canonical_content(postmortem) -> dict:

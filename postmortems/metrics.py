@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from postmortems.models import TimelineEvent
+from django.db import models
 
-Milestone = TimelineEvent.Milestone
+
+class Milestone(models.TextChoices):
+    """The moments of a timeline that give the figures (a timeline event may mark one)."""
+
+    STARTED = "started", "Incident started"
+    DETECTED = "detected", "Detected (first alert or report)"
+    ALERTED = "alerted", "Responder paged"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged by a human"
+    MITIGATED = "mitigated", "Mitigated"
+    RESOLVED = "resolved", "Resolved"
 
 
 @dataclass(frozen=True)

@@ -29,20 +29,6 @@ def _grouped(rows, field, choices):
     return [(label, by_value.get(value, [])) for value, label in choices]
 
 
-SECTION_TEMPLATES = [
-    ("overview", "postmortems/sections/_overview.html"),
-    ("impact", "postmortems/sections/_impact.html"),
-    ("timeline", "postmortems/sections/_timeline.html"),
-    ("root-cause", "postmortems/sections/_root_cause.html"),
-    ("detection", "postmortems/sections/_detection.html"),
-    ("response", "postmortems/sections/_response.html"),
-    ("resolution", "postmortems/sections/_resolution.html"),
-    ("action-items", "postmortems/sections/_action_items.html"),
-    ("lessons", "postmortems/sections/_lessons.html"),
-    ("supporting", "postmortems/sections/_supporting.html"),
-]
-
-
 def _threads(postmortem):
     """{section: [(thread, [replies…])…]} from the prefetched comments."""
     comments = list(postmortem.comments.all())
@@ -81,12 +67,12 @@ def document_context(postmortem, user) -> dict:
         "content_digest": digest,
         "document_sections": [
             (
-                slug,
-                template,
-                threads.get(slug, []),
-                sum(1 for thread, _ in threads.get(slug, []) if not thread.is_resolved),
+                section.slug,
+                section.template,
+                threads.get(section.slug, []),
+                sum(1 for thread, _ in threads.get(section.slug, []) if not thread.is_resolved),
             )
-            for slug, template in SECTION_TEMPLATES
+            for section in SECTIONS
         ],
         "approvals": approvals,
         # A related incident the reader may not see is not even named.

@@ -25,17 +25,9 @@ from django.db.models import Case, F, Func, Max, Min, Q, QuerySet, Value, When
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import format_html, format_html_join
 
-from postmortems.models import (
-    ActionItem,
-    ContributingFactor,
-    Lesson,
-    Postmortem,
-    Responder,
-    SupportingLink,
-    Tag,
-    TimelineEvent,
-)
-from postmortems.models.document import SearchDocument
+from postmortems.models import Postmortem, SearchDocument, Tag
+from postmortems.sections import ROWS as TABLES
+from postmortems.sections import search_weights
 
 CONFIG = "english"
 # A longer query is cut here (at a word), with a message saying so.
@@ -53,43 +45,15 @@ SIMILAR_SHOWN = 5
 RESULT_FIELDS = ("key", "title", "incident_date", "severity", "status", "created_at", "updated_at")
 
 # ---------------------------------------------------------------------------------------------
-# What is searchable, and how much a match there counts.
+# What is searchable, and how much a match there counts: as each section declares it (the
+# key counts most too; the services, a many-to-many, are joined in as weight C).
 
-WEIGHT_A = ("key", "title")
-WEIGHT_B = (
-    "executive_summary",
-    "root_cause_summary",
-    "root_cause_component",
-    "root_cause_why",
-    "root_cause_underlying",
-    "root_cause_safeguards",
-)
-WEIGHT_C = (
-    "affected_users_basis",
-    "regions",
-    "degraded_description",
-    "revenue_impact",
-    "reputation_impact",
-    "slo_name",
-    "detection_description",
-    "detection_notes",
-    "response_actions",
-    "went_well",
-    "went_poorly",
-    "resolution_summary",
-    "resolution_details",
-    "verification",
-    "references",
-)
+_WEIGHTS = {name: weight for name, weight in search_weights().items() if name != "tags"}
+WEIGHT_A = ("key", *(name for name, weight in _WEIGHTS.items() if weight == "A"))
+WEIGHT_B = tuple(name for name, weight in _WEIGHTS.items() if weight == "B")
+WEIGHT_C = tuple(name for name, weight in _WEIGHTS.items() if weight == "C")
 # The document's tables, all weight C: model name and the text columns of a row.
-ROWS = {
-    "TimelineEvent": ("description",),
-    "ContributingFactor": ("description",),
-    "Responder": ("role", "name"),
-    "ActionItem": ("action", "owner_name"),
-    "Lesson": ("text",),
-    "SupportingLink": ("title",),
-}
+ROWS = {rows.model.__name__: rows.search_fields for rows in TABLES if rows.search_fields}
 
 
 def _reindex_sql(where: str, *, db, apps=global_apps) -> str:
@@ -213,7 +177,7 @@ def _postmortem_saved(sender, instance, created, update_fields, **kwargs):
 
 def _row_saved(sender, instance, update_fields, **kwargs):
     # An action item's status alone is not searchable (the open-items filter reads it live).
-    if _touches(update_fields, (*ROWS[sender.__name__], "postmortem")):
+    if _touches(update_fields, (*ROWS.get(sender.__name__, ()), "postmortem")):
         schedule(instance.postmortem_id)
 
 
@@ -241,7 +205,7 @@ def _tag_saved(sender, instance, created, **kwargs):
 
 
 post_save.connect(_postmortem_saved, sender=Postmortem, dispatch_uid="search-postmortem")
-for _model in (TimelineEvent, ContributingFactor, Responder, ActionItem, Lesson, SupportingLink):
+for _model in (rows.model for rows in TABLES):
     post_save.connect(_row_saved, sender=_model, dispatch_uid=f"search-save-{_model.__name__}")
     post_delete.connect(_row_deleted, sender=_model, dispatch_uid=f"search-del-{_model.__name__}")
 m2m_changed.connect(_tags_changed, sender=Postmortem.tags.through, dispatch_uid="search-tags")

@@ -9,10 +9,17 @@ import datetime
 import re
 import unicodedata
 
+from django.core.validators import URLValidator
+
 UTC = datetime.UTC
 
 # An incident key: capital letters, digits and hyphens (INC-2026-0042, INCIDENT-12345).
 KEY_RE = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
+
+# A web link: http and https only (no javascript:, no file:).
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web link that starts with http:// or https://."
+)
 
 # --- UTC times ---------------------------------------------------------------------------------
 # Written as the template writes them: 14:23 on the incident's own day, 2026-01-30 00:15 on any

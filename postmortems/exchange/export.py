@@ -29,51 +29,13 @@ from postmortems import metrics, permissions
 from postmortems.content import canonical_content, content_hash, document_hash, opening
 from postmortems.exchange.markup import (
     DASH,
-    encode_block,
     encode_cell,
-    encode_indented,
-    format_decimal,
-    format_time,
-    parse_date,
     parse_datetime,
+    section_heading,
     table,
 )
-from postmortems.models import (
-    ActionItem,
-    DetectionMethod,
-    FixType,
-    Lesson,
-    Postmortem,
-    Severity,
-    SupportingLink,
-    TimelineEvent,
-)
-from postmortems.values import bullet_lines
-
-SEVERITY_LABELS = dict(Severity.choices)
-STATUS_LABELS = dict(Postmortem.Status.choices)
-ACTION_STATUS_LABELS = dict(ActionItem.Status.choices)
-PRIORITY_LABELS = dict(ActionItem.Priority.choices)
-FIX_LABELS = dict(FixType.choices)
-
-# Where links of each kind stand; runbooks and other links have no heading in the template.
-LINK_HEADINGS = {
-    SupportingLink.Kind.DASHBOARD: "Metrics and Graphs",
-    SupportingLink.Kind.LOGS: "Logs and Traces",
-    SupportingLink.Kind.RUNBOOK: "Runbooks and Documentation",
-    SupportingLink.Kind.OTHER: "Other Links",
-}
-ROOT_CAUSE_QUESTIONS = [
-    ("root_cause_component", "What component failed?"),
-    ("root_cause_why", "Why did it fail?"),
-    ("root_cause_underlying", "What was the underlying cause?"),
-    ("root_cause_safeguards", "Why didn't existing safeguards catch this?"),
-]
-LESSON_LABELS = [
-    (Lesson.Category.TECHNICAL, "Technical Learnings"),
-    (Lesson.Category.PROCESS, "Process Learnings"),
-    (Lesson.Category.CULTURAL, "Cultural Learnings"),
-]
+from postmortems.models import Postmortem, severity_definitions
+from postmortems.sections import SECTIONS
 
 BLAMELESS = [
     "## Blameless Culture Reminder",
@@ -112,6 +74,17 @@ class Context:
     action_item_statuses: list = field(default_factory=list)
     # Related incidents the reader may not see: not even named in what they are given.
     hidden: set = field(default_factory=set)
+    # Set while writing: the Status line (not content, absent for a stored version), and the
+    # timeline's events and figures that several sections show.
+    status: str = ""
+    events: list = field(default_factory=list)
+    figures: object = None
+
+    def name(self, user_id, free_name="") -> str:
+        """A person the content names: by the account's name, else as typed."""
+        if user_id:
+            return self.people.get(user_id, f"(person #{user_id})")
+        return free_name or ""
 
 
 def context_for(content: dict, statuses=None, user=None) -> Context:
@@ -194,12 +167,6 @@ def postmortem_markdown(postmortem, user=None) -> str:
 # --- the Markdown ------------------------------------------------------------------------------
 
 
-def _name(ctx: Context, user_id, free_name="") -> str:
-    if user_id:
-        return ctx.people.get(user_id, f"(person #{user_id})")
-    return free_name or ""
-
-
 def _events(content):
     return [
         SimpleNamespace(occurred_at=parse_datetime(e["occurred_at"]), milestone=e["milestone"])
@@ -207,315 +174,35 @@ def _events(content):
     ]
 
 
-def _bullet(label: str, value: str) -> list[str]:
-    value = (value or "").strip()
-    if not value:
-        return [f"- **{label}**: {DASH}"]
-    if "\n" in value:
-        return [f"- **{label}**:", *encode_indented(value, 2)]
-    return [f"- **{label}**: {value}"]
-
-
-def _numbered(items: list[str]) -> list[str]:
-    lines = []
-    for number, text in enumerate(items, 1):
-        marker = f"{number}. "
-        first, *rest = encode_indented(text, len(marker))
-        lines.append(marker + first.lstrip(" "))
-        lines += rest
-    return lines
-
-
-def _block(text: str) -> list[str]:
-    return encode_block(text) if (text or "").strip() else []
-
-
-def _affected_users(c) -> str:
-    parts = []
-    if c.get("affected_users") is not None:
-        parts.append(f"~{int(c['affected_users']):,} users")
-    percent = c.get("affected_users_percent")
-    basis = (c.get("affected_users_basis") or "").strip()
-    if percent is not None:
-        parts.append(f"({format_decimal(percent)}%" + (f" of {basis})" if basis else ")"))
-    elif basis:
-        parts.append(f"(of {basis})")
-    return " ".join(parts) or DASH
-
-
-def _duration(c, events, day) -> str:
-    start, end = (
-        parse_datetime(c.get("outage_started_at")),
-        parse_datetime(c.get("outage_ended_at")),
-    )
-    if start or end:
-        value = end - start if start and end and end >= start else None
-        span = f"{format_time(start, day) or '?'}–{format_time(end, day) or '?'} UTC"
-        return f"{metrics.format_duration(value)} ({span})"
-    value = metrics.response_figures(events).time_to_resolve.value
-    return f"{metrics.format_duration(value)} (from the timeline)" if value is not None else DASH
-
-
-def _degraded(c) -> str:
-    minutes, text = c.get("degraded_minutes"), (c.get("degraded_description") or "").strip()
-    if minutes is None and not text:
-        return DASH
-    head = f"additional {minutes} minutes" if minutes is not None else DASH
-    return head + (f" ({text})" if text else "")
-
-
-def _slo(c) -> str:
-    name = (c.get("slo_name") or "").strip()
-    target, achieved = c.get("slo_target"), c.get("slo_achieved")
-    if not name and target is None and achieved is None:
-        return DASH
-    text = f"{name} SLO".strip()
-    if target is not None and achieved is not None:
-        from decimal import Decimal
-
-        if Decimal(str(achieved)) < Decimal(str(target)):
-            text += " violated"
-    if target is not None or achieved is not None:
-        figures = format_decimal(target, 2) + "%" if target is not None else "?"
-        if achieved is not None:
-            figures += f" → {format_decimal(achieved, 2)}%"
-        text += f" ({figures})"
-    return text
-
-
-def _error_budget(c) -> str:
-    budget = metrics.error_budget_minutes(_dec(c.get("slo_target")), c.get("slo_window_days"))
-    consumed = _dec(c.get("error_budget_consumed_minutes"))
-    window = c.get("slo_window_days")
-    share = metrics.error_budget_share(consumed, budget)
-    inside = []
-    if consumed is not None:
-        inside.append(
-            f"{format_decimal(consumed)} of {format_decimal(budget)} minutes"
-            if budget is not None
-            else f"{format_decimal(consumed)} minutes"
-        )
-    if window:
-        inside.append(f"{window}-day window")
-    if not inside:
-        return DASH
-    head = f"{format_decimal(share)}% consumed " if share is not None else ""
-    return f"{head}({', '.join(inside)})"
-
-
-def _dec(value):
-    from decimal import Decimal
-
-    return None if value in (None, "") else Decimal(str(value))
-
-
 def to_markdown(c: dict, ctx: Context | None = None, meta: Meta | None = None) -> str:
-    """The document as the template's Markdown, from its canonical content."""
+    """The document as the template's Markdown, from its canonical content: each section as
+    its module writes it, in the template's order, then what stands around them."""
     ctx = ctx or Context()
-    day = parse_date(c.get("incident_date"))
-    events = _events(c)
-    figures = metrics.response_figures(events)
+    ctx.status = meta.status if meta is not None else ""
+    ctx.events = _events(c)
+    ctx.figures = metrics.response_figures(ctx.events)
     out: list[str] = []
-    add = out.extend
-
-    severity = SEVERITY_LABELS.get(c.get("severity"), c.get("severity") or DASH)
-    authors = ", ".join(_name(ctx, pk) for pk in c.get("authors", [])) or DASH
-    add([f"# Postmortem: {c.get('key', '')} {c.get('title', '')}".rstrip(), ""])
-    add([f"**Date**: {day:%Y-%m-%d}" if day else f"**Date**: {DASH}", f"**Authors**: {authors}"])
+    for section in SECTIONS:
+        out += section.write(c, ctx)
+    out += ["", "---", "", *BLAMELESS]
     if meta is not None:
-        out.append(f"**Status**: {meta.status}")
-    out.append(f"**Severity**: {severity}")
-    out.append(f"**Services**: {', '.join(c.get('tags', [])) or DASH}")
-
-    def section(title):
-        add(["", "---", "", f"## {title}", ""])
-
-    section("Executive Summary")
-    add(_block(c.get("executive_summary")))
-
-    section("Impact")
-    add(["### User Impact", ""])
-    add(_bullet("Affected Users", _affected_users(c)))
-    add(_bullet("Geographic Impact", c.get("regions") or DASH))
-    add(_bullet("Duration", _duration(c, events, day)))
-    add(_bullet("Degraded Period", _degraded(c)))
-    add(["", "### Business Impact", ""])
-    add(_bullet("Revenue Impact", c.get("revenue_impact")))
-    add(_bullet("Reputation Impact", c.get("reputation_impact")))
-    add(_bullet("SLO Impact", _slo(c)))
-    add(_bullet("Error Budget", _error_budget(c)))
-
-    section("Timeline (all times UTC)")
-    rows = [
-        [
-            encode_cell(format_time(e["occurred_at"], day)),
-            encode_cell(e["description"]),
-            e["milestone"] or "",
-        ]
-        for e in c.get("timeline", [])
-    ]
-    add(table(["Time", "Event", "Milestone"], rows))
-
-    section("Root Cause")
-    add(
-        [
-            "### What Happened",
-            "",
-            f"**Root Cause**: {(c.get('root_cause_summary') or '').strip() or DASH}",
-            "",
-        ]
-    )
-    for number, (name, question) in enumerate(ROOT_CAUSE_QUESTIONS, 1):
-        out.append(f"{number}. **{question}**")
-        answer = (c.get(name) or "").strip()
-        if answer:
-            add(["", *encode_indented(answer, 3)])
-        out.append("")
-    add(["### Contributing Factors", ""])
-    add(_numbered([f["description"] for f in c.get("contributing_factors", [])]))
-
-    section("Detection")
-    add(["### How was the incident detected?", ""])
-    methods = c.get("detection_methods") or []
-    add(
-        f"- [{'x' if value in methods else ' '}] {label}"
-        for value, label in DetectionMethod.choices
-    )
-    add(["", "### Detection Quality", ""])
-    add(_bullet("Time to Detect (TTD)", metrics.format_duration(figures.time_to_detect.value)))
-    add(
-        _bullet(
-            "Time to Acknowledge (TTA)", metrics.format_duration(figures.time_to_acknowledge.value)
-        )
-    )
-    add(_bullet("Detection Method", c.get("detection_description")))
-    add(_bullet("Notes", c.get("detection_notes")))
-
-    section("Response")
-    add(["### Responders", ""])
-    add(
-        table(
-            ["Role", "Name", "Joined At"],
+        out += section_heading("Approvals")
+        out += table(
+            ["Role", "Name", "Date", "Signature"],
             [
-                [
-                    encode_cell(r["role"]),
-                    encode_cell(_name(ctx, r.get("user_id"), r.get("name"))),
-                    encode_cell(format_time(r.get("joined_at"), day)),
-                ]
-                for r in c.get("responders", [])
+                [encode_cell(role), encode_cell(name), date, sig]
+                for role, name, date, sig in meta.approvals
             ],
         )
-    )
-    add(["", "### Response Actions", ""])
-    add(_block(c.get("response_actions")))
-    add(["", "### What Went Well", ""])
-    add(f"- ✅ {item}" for item in _points(c.get("went_well")))
-    add(["", "### What Went Poorly", ""])
-    add(f"- ❌ {item}" for item in _points(c.get("went_poorly")))
-
-    section("Resolution")
-    add(["### How was service restored?", ""])
-    out.append(f"**Resolution**: {(c.get('resolution_summary') or '').strip() or DASH}")
-    out.append(f"**Fix Type**: {FIX_LABELS.get(c.get('fix_type'), DASH)}")
-    details = _block(c.get("resolution_details"))
-    if details:
-        add(["", *details])
-    add(["", "### Verification", ""])
-    add(_block(c.get("verification")))
-
-    section("Action Items")
-    items = list(c.get("action_items", []))
-    statuses = ctx.action_item_statuses
-    for category, label in ActionItem.Category.choices:
-        rows = []
-        for index, item in enumerate(items):
-            if item["category"] != category:
-                continue
-            status = statuses[index] if index < len(statuses) else ActionItem.Status.OPEN
-            rows.append(
-                [
-                    _action_cell(item["action"], item.get("tracker_url")),
-                    encode_cell(_name(ctx, item.get("owner_id"), item.get("owner_name")) or DASH),
-                    item["due_date"] or DASH,
-                    PRIORITY_LABELS.get(item["priority"], item["priority"]),
-                    ACTION_STATUS_LABELS.get(status, status),
-                ]
-            )
-        add([f"### {label}", ""])
-        add(table(["Action", "Owner", "Due Date", "Priority", "Status"], rows))
-        out.append("")
-    out.pop()
-
-    section("Lessons Learned")
-    add(["### What did we learn?", ""])
-    lessons = c.get("lessons", [])
-    for category, label in LESSON_LABELS:
-        out.append(f"**{label}**:")
-        add(_numbered([lesson["text"] for lesson in lessons if lesson["category"] == category]))
-        out.append("")
-    out.pop()
-
-    section("Supporting Information")
-    links = c.get("links", [])
-    for kind, heading in LINK_HEADINGS.items():
-        of_kind = [link for link in links if link["kind"] == kind]
-        if of_kind or kind in (SupportingLink.Kind.DASHBOARD, SupportingLink.Kind.LOGS):
-            add([f"### {heading}", ""])
-            add(f"- {link['title']}: {link['url']}" for link in of_kind)
-            out.append("")
-    out.append("### References")
-    out.append("")
-    related_keys = [key for key in c.get("related_incidents", []) if key not in ctx.hidden]
-    for key in related_keys:
-        title, on = ctx.related.get(key, ("", None))
-        about = ", ".join(x for x in (title, f"{on:%Y-%m-%d}" if on else "") if x)
-        out.append(f"- Related Incident: {key}" + (f" ({about})" if about else ""))
-    references = _block(c.get("references"))
-    if references:
-        if related_keys:
-            out.append("")
-        add(references)
-
-    add(["", "---", ""])
-    add(BLAMELESS)
-
-    if meta is not None:
-        section("Approvals")
-        add(
-            table(
-                ["Role", "Name", "Date", "Signature"],
-                [
-                    [encode_cell(role), encode_cell(name), date, sig]
-                    for role, name, date, sig in meta.approvals
-                ],
-            )
-        )
-
-    section("Appendix")
-    out.append("### Incident Severity Definitions")
-    from postmortems.models import severity_definitions
-
+    out += [*section_heading("Appendix"), "### Incident Severity Definitions"]
     for label, name, points in severity_definitions():
-        add(["", f"**{label} ({name})**:"])
-        add(f"- {point}" for point in points)
-
+        out += ["", f"**{label} ({name})**:", *(f"- {point}" for point in points)]
     if meta is not None:
-        add(["", "---", ""])
+        out += ["", "---", ""]
         out.append(f"**Document Version**: {meta.version_label}")
         out.append(f"**Last Updated**: {meta.last_updated}")
         out.append(f"**Next Review**: {meta.next_review}")
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _points(text) -> list[str]:
-    return bullet_lines(text or "")
-
-
-def _action_cell(action: str, tracker_url: str | None) -> str:
-    text = encode_cell(action)
-    if tracker_url:
-        return "[" + text.replace("[", "\\[").replace("]", "\\]") + f"]({tracker_url})"
-    return "\\" + text if text.startswith("[") else text
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -603,6 +290,3 @@ def postmortem_json(postmortem, user=None) -> dict:
 
 def dumps(data: dict) -> str:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-
-
-MILESTONES = dict(TimelineEvent.Milestone.choices)

@@ -156,3 +156,34 @@ def parse_decimal(text: str) -> Decimal | None:
         return Decimal(text.replace(",", "").strip())
     except (InvalidOperation, ValueError):
         return None
+
+
+# --- writing the template's shapes -------------------------------------------------------------
+
+
+def bullet(label: str, value: str) -> list[str]:
+    value = (value or "").strip()
+    if not value:
+        return [f"- **{label}**: {DASH}"]
+    if "\n" in value:
+        return [f"- **{label}**:", *encode_indented(value, 2)]
+    return [f"- **{label}**: {value}"]
+
+
+def numbered(items: list[str]) -> list[str]:
+    lines = []
+    for number, text in enumerate(items, 1):
+        marker = f"{number}. "
+        first, *rest = encode_indented(text, len(marker))
+        lines.append(marker + first.lstrip(" "))
+        lines += rest
+    return lines
+
+
+def block(text: str) -> list[str]:
+    return encode_block(text) if (text or "").strip() else []
+
+
+def section_heading(title: str) -> list[str]:
+    """A ## section, set apart from the one before by a rule, as the template does."""
+    return ["", "---", "", f"## {title}", ""]

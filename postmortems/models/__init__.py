@@ -1,19 +1,13 @@
+"""The app's models. The document's tables and its sections' fields live in the section
+modules (postmortems.sections); they are all reachable from here as well."""
+
 from postmortems.models.document import (
-    KEY_RE,
-    MAX_RELATED,
-    POINT_FIELDS,
-    SEVERITY_DEFINITIONS,
-    DetectionMethod,
-    FixType,
     KeySequence,
     Postmortem,
     PostmortemQuerySet,
-    Severity,
+    SearchDocument,
     Tag,
-    bullet_lines,
-    http_url_validator,
-    severity_definitions,
-    severity_help_text,
+    new_secret,
 )
 from postmortems.models.history import DocumentVersion
 from postmortems.models.review import (
@@ -25,47 +19,56 @@ from postmortems.models.review import (
     PolicyRole,
     Snapshot,
 )
-from postmortems.models.rows import (
-    ActionItem,
-    ContributingFactor,
-    DocumentRow,
-    Lesson,
-    ReminderSent,
-    Responder,
-    SupportingLink,
-    TimelineEvent,
+from postmortems.models.rows import ReminderSent
+from postmortems.sections import POINT_FIELDS, DocumentRow
+from postmortems.sections.action_items import ActionItem
+from postmortems.sections.detection import DetectionMethod
+from postmortems.sections.lessons import Lesson
+from postmortems.sections.overview import (
+    SEVERITY_DEFINITIONS,
+    Severity,
+    severity_definitions,
+    severity_help_text,
 )
+from postmortems.sections.resolution import FixType
+from postmortems.sections.response import Responder
+from postmortems.sections.root_cause import ContributingFactor
+from postmortems.sections.supporting import MAX_RELATED, SupportingLink
+from postmortems.sections.timeline import TimelineEvent
+from postmortems.values import KEY_RE, bullet_lines, http_url_validator
 
 __all__ = [
     "DEFAULT_APPROVAL_SLOTS",
-    "Activity",
-    "Approval",
-    "ApprovalPolicy",
-    "PolicyRole",
-    "Comment",
-    "DocumentVersion",
-    "Snapshot",
     "KEY_RE",
     "MAX_RELATED",
     "POINT_FIELDS",
     "SEVERITY_DEFINITIONS",
     "ActionItem",
+    "Activity",
+    "Approval",
+    "ApprovalPolicy",
+    "Comment",
     "ContributingFactor",
     "DetectionMethod",
     "DocumentRow",
+    "DocumentVersion",
     "FixType",
     "KeySequence",
     "Lesson",
+    "PolicyRole",
     "Postmortem",
-    "ReminderSent",
     "PostmortemQuerySet",
+    "ReminderSent",
     "Responder",
+    "SearchDocument",
     "Severity",
+    "Snapshot",
     "SupportingLink",
     "Tag",
     "TimelineEvent",
     "bullet_lines",
     "http_url_validator",
+    "new_secret",
     "severity_definitions",
     "severity_help_text",
 ]

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from postmortems.models.document import Postmortem, Severity
+from postmortems.models.document import Postmortem
+from postmortems.sections.overview import Severity
 
 # The template's approvals table: the approval policy of every severity unless changed.
 DEFAULT_APPROVAL_SLOTS = (

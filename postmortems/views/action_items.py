@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from postmortems import editing, permissions
-from postmortems.forms import ActionItemFilterForm, ActionItemStatusForm
+from postmortems.forms.action_items import ActionItemFilterForm, ActionItemStatusForm
 from postmortems.models import ActionItem
 from postmortems.presentation import mark_row
 from postmortems.views.documents import is_htmx, parse_id, query_without_page

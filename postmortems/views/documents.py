@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from postmortems import permissions, search, workflow
-from postmortems.forms import NewPostmortemForm, PostmortemFilterForm
+from postmortems.forms.documents import NewPostmortemForm, PostmortemFilterForm
 from postmortems.models import Postmortem
 from postmortems.presentation import document_context
 

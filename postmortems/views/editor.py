@@ -34,7 +34,7 @@ def _section_form(section, request, postmortem, data=None):
         "instance": postmortem,
         "section_revision": editing.section_revision(postmortem, section.slug),
     }
-    if section.slug == "supporting":
+    if section.form_needs_user:
         kwargs["user"] = request.user
     return section.form(data, **kwargs)
 

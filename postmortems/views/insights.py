@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from postmortems import charts
 from postmortems import insights as figures
-from postmortems.forms import DateInput
+from postmortems.forms.base import DateInput
 
 MAX_MONTHS = 120
 RECENT_FINAL_SHOWN = 10

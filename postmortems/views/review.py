@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from postmortems import notifications, permissions, workflow
 from postmortems.content import document_hash
-from postmortems.forms import (
+from postmortems.forms.review import (
     ApprovalForm,
     CommentForm,
     HandOverForm,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from postmortems import editing, search
-from postmortems.forms import DateInput, people
+from postmortems.forms.base import DateInput, people
 from postmortems.models import ActionItem, Postmortem, Severity, Tag
 from postmortems.views.documents import get_postmortem_for_user, query_without_page
 

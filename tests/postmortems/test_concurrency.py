@@ -5,11 +5,19 @@ all of them are released at the same moment by a barrier. The tests are transact
 each operation really commits and the row locks (``select_for_update`` on the document row
 in ``workflow`` and ``editing``) are what keeps the end state consistent.
 
-A race is easy to lose by luck, so most tests also *widen the window*: the signer's password
-check (or the editor's revision stamp) sleeps inside the locked transaction. With the row
-lock the competing operation simply waits; without it, both act on what they read before
-the other committed — a lost finalization, a Final document on stale signatures, a signature
-given to a Draft, or two saves of the same section revision.
+Each test asserts the one outcome its order of events must produce. The order is not left to
+timing: every racing connection records when it is granted the document's row lock
+(``Locks``, through Django's public ``connection.execute_wrapper``), an operation can be held
+back until another one holds the lock (``Locks.after``), and a "same moment" race is checked
+against the order the database actually granted the lock in.
+
+A race is easy to lose by luck, so most tests also *widen the window*: a racing signature (or
+section save) sleeps inside its locked transaction, between reading and writing. The sleep
+hangs on Django's public model signals (``pre_save`` of the signed Approval, ``post_save`` of
+the saved document), not on a private function. With the row lock the competing operation
+simply waits; without it, both act on what they read before the other committed — a lost
+finalization, a Final document on stale signatures, a signature given to a Draft, or two saves
+of the same section revision.
 
 Row locks are PostgreSQL's: on SQLite (one writer at a time) the module is skipped.
 """
@@ -21,12 +29,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_save, pre_save
 
 from postmortems import editing, workflow
 from postmortems.content import document_hash, is_current
-from postmortems.forms import ResolutionForm
 from postmortems.models import Activity, Approval, Postmortem, Snapshot
-from postmortems.workflow import transitions
+from postmortems.sections import BY_SLUG
 from tests.factories import PASSWORD, UserFactory, ready_for_review
 from tests.factories import sign as sign_approval
 
@@ -43,8 +51,8 @@ Verb = Activity.Verb
 
 # Seconds a widened operation spends inside its locked transaction.
 WINDOW = 0.2
-# A head start long enough for one thread to take the row lock before the other asks.
-HEAD_START = 0.1
+# Seconds to wait for a racing operation to reach its turn (far more than it ever needs).
+PATIENCE = 10
 
 AUTHOR, SRE, VP, ENG = "Author", "Reviewer (SRE Lead)", "Approver (VP Eng)", "Reviewer (Eng Lead)"
 
@@ -62,23 +70,84 @@ class Outcome:
         return self.error is None
 
 
-def race(*operations, delays=None) -> list[Outcome]:
+class Locks:
+    """The order in which the racing operations were granted the document's row lock.
+
+    `order` holds one operation index per transaction that locked the row: once a thread's
+    ``SELECT … FOR UPDATE`` on the document returns, it holds the row until its transaction
+    ends, so no other thread can be recorded in between.
+    """
+
+    def __init__(self):
+        self.order: list[int] = []
+        self._changed = threading.Condition()
+
+    def recorder(self, index):
+        """The execute wrapper of racing operation `index`'s connection."""
+        table = connection.ops.quote_name(Postmortem._meta.db_table)
+        recorded = set()  # transactions of this connection already in `order`
+
+        def record(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            if sql.rstrip().endswith("FOR UPDATE") and f"FROM {table}" in sql:
+                with context["connection"].cursor() as cursor:
+                    cursor.execute("SELECT pg_current_xact_id()")
+                    (transaction_id,) = cursor.fetchone()
+                if transaction_id not in recorded:
+                    recorded.add(transaction_id)
+                    with self._changed:
+                        self.order.append(index)
+                        self._changed.notify_all()
+            return result
+
+        return record
+
+    def wait(self, index, times=1):
+        """Until operation `index` has been granted the row lock `times` times."""
+        with self._changed:
+            reached = self._changed.wait_for(lambda: self.order.count(index) >= times, PATIENCE)
+        assert reached, f"operation {index} never took the row lock {times}×: {self.order}"
+
+    def after(self, index, times, operation):
+        """`operation`, started once operation `index` has taken the row lock `times` times."""
+
+        def run():
+            self.wait(index, times)
+            return operation()
+
+        return run
+
+    def before(self, index, other) -> int:
+        """How many times operation `other` held the row lock before operation `index` did."""
+        first = self.order.index(index)
+        return self.order[:first].count(other)
+
+
+_thread = threading.local()
+
+
+def racing() -> bool:
+    return getattr(_thread, "racing", False)
+
+
+def race(*operations, locks=None) -> list[Outcome]:
     """Run each operation in its own thread, all released by one barrier; wait for all.
 
-    `delays` (seconds after the barrier, one per operation) gives a thread a head start.
-    Exceptions are caught and returned, so the test asserts on who won and who was refused.
+    `locks` (a ``Locks``) records who took the document's row lock when; operations wrapped
+    with ``locks.after`` wait for their turn. Exceptions are caught and returned, so the test
+    asserts on who won and who was refused.
     """
-    delays = delays or [0] * len(operations)
+    locks = locks if locks is not None else Locks()
     barrier = threading.Barrier(len(operations))
     outcomes = [Outcome() for _ in operations]
 
     def run(index, operation):
+        _thread.racing = True
         try:
             connection.ensure_connection()  # connect before the start line, not after it
-            barrier.wait(timeout=10)
-            if delays[index]:
-                time.sleep(delays[index])
-            outcomes[index].value = operation()
+            barrier.wait(timeout=PATIENCE)
+            with connection.execute_wrapper(locks.recorder(index)):
+                outcomes[index].value = operation()
         except BaseException as error:  # reported to the test thread
             outcomes[index].error = error
         finally:
@@ -101,30 +170,54 @@ def race(*operations, delays=None) -> list[Outcome]:
     return outcomes
 
 
-def racing() -> bool:
-    return threading.current_thread() is not threading.main_thread()
+def refused_for_the_status(outcome):
+    assert isinstance(outcome.error, workflow.TransitionError), outcome
+    assert "this needs it to be Under Review" in str(outcome.error)
 
 
 @pytest.fixture
-def widen_signing(monkeypatch):
+def widen_signing():
     """Call it to make every racing signature wait WINDOW seconds inside its locked transaction.
 
-    The wait is where the signature reads the content it signs: after the lock and the status
-    and assignee checks, before anything is written. Signatures given by the test itself (not
-    in a racing thread) stay fast.
+    The wait is at the signature's write (the `pre_save` signal of the Approval being signed):
+    after the lock, the status and assignee checks and the reading of the content it signs,
+    before anything is written. Signatures given by the test itself (not in a racing thread)
+    stay fast. Returns the roles whose signature waited, in order.
     """
+    waited = []
+
+    def slow_signature(sender, instance, update_fields=None, **kwargs):
+        if racing() and getattr(_thread, "signing", False) and instance.signed_at is not None:
+            waited.append(instance.role)
+            time.sleep(WINDOW)
 
     def widen():
-        original = transitions.canonical_content
+        pre_save.connect(slow_signature, sender=Approval, weak=False, dispatch_uid="widen-signing")
+        return waited
 
-        def slow_canonical_content(postmortem):
-            if racing():
-                time.sleep(WINDOW)
-            return original(postmortem)
+    yield widen
+    pre_save.disconnect(sender=Approval, dispatch_uid="widen-signing")
 
-        monkeypatch.setattr(transitions, "canonical_content", slow_canonical_content)
 
-    return widen
+@pytest.fixture
+def widen_editing():
+    """Call it to make a racing section save wait WINDOW seconds inside its locked transaction,
+    after its revision check and its write (the `post_save` signal of the document, sent by
+    the section save only: the transitions save the status), before its revisions are bumped.
+    The document stays a Draft meanwhile. Returns the number of saves that waited."""
+    waited = []
+
+    def slow_save(sender, instance, update_fields=None, **kwargs):
+        if racing() and update_fields and "status" not in update_fields:
+            waited.append(instance.pk)
+            time.sleep(WINDOW)
+
+    def widen():
+        post_save.connect(slow_save, sender=Postmortem, weak=False, dispatch_uid="widen-editing")
+        return waited
+
+    yield widen
+    post_save.disconnect(sender=Postmortem, dispatch_uid="widen-editing")
 
 
 # --- the document and what to check ------------------------------------------------------------
@@ -160,7 +253,11 @@ def loaded(pm) -> Postmortem:
 
 
 def sign(pm, role, person):
-    return sign_approval(slot(pm, role), by=person, password=PASSWORD)
+    _thread.signing = True
+    try:
+        return sign_approval(slot(pm, role), by=person, password=PASSWORD)
+    finally:
+        _thread.signing = False
 
 
 def submitted(pm, author, *signers):
@@ -173,7 +270,7 @@ def submitted(pm, author, *signers):
 
 def resolution_form(pm, summary):
     """The resolution section form as an author opens it now (at the current revision)."""
-    form = ResolutionForm(
+    form = BY_SLUG["resolution"].form(
         {
             "section_revision": str(editing.section_revision(pm, "resolution")),
             "resolution_summary": summary,
@@ -237,7 +334,7 @@ def verbs(pm, *only):
 # --- 1 & 2: two last signatures at once --------------------------------------------------------
 
 
-def assert_final_once_with_both_signatures(pm, outcomes):
+def assert_final_once_with_both_signatures(pm, outcomes, locks, signers):
     assert [o.error for o in outcomes] == [None, None]  # nobody was refused
     pm = assert_consistent(pm)
     assert pm.status == Status.FINAL
@@ -245,62 +342,80 @@ def assert_final_once_with_both_signatures(pm, outcomes):
         assert is_current(slot(pm, role), pm)
     assert verbs(pm, Verb.SIGNED, Verb.FINALIZED) == ["signed"] * 3 + ["finalized"]
     assert Snapshot.objects.filter(postmortem=pm).count() == 1
+    # Each took the row once; the second to get it gave the last signature, and finalized.
+    assert sorted(locks.order) == [0, 1]
+    finalized = Activity.objects.get(postmortem=pm, verb=Verb.FINALIZED)
+    assert finalized.actor == signers[locks.order[1]]
 
 
 def test_two_last_signatures_at_once_finalize_exactly_once(
     doc, author, reviewer, approver, widen_signing
 ):
     pm = submitted(doc, author, (AUTHOR, author))
-    widen_signing()
-    outcomes = race(lambda: sign(pm, SRE, reviewer), lambda: sign(pm, VP, approver))
-    assert_final_once_with_both_signatures(pm, outcomes)
+    waited = widen_signing()
+    locks = Locks()
+    outcomes = race(lambda: sign(pm, SRE, reviewer), lambda: sign(pm, VP, approver), locks=locks)
+    assert_final_once_with_both_signatures(pm, outcomes, locks, [reviewer, approver])
+    assert sorted(waited) == sorted([SRE, VP])  # each waited inside its locked transaction
 
 
 @pytest.mark.parametrize("round_", range(5))
 def test_two_last_signatures_at_once_without_help(doc, author, reviewer, approver, round_):
     pm = submitted(doc, author, (AUTHOR, author))
-    outcomes = race(lambda: sign(pm, SRE, reviewer), lambda: sign(pm, VP, approver))
-    assert_final_once_with_both_signatures(pm, outcomes)
+    locks = Locks()
+    outcomes = race(lambda: sign(pm, SRE, reviewer), lambda: sign(pm, VP, approver), locks=locks)
+    assert_final_once_with_both_signatures(pm, outcomes, locks, [reviewer, approver])
 
 
 # --- 3: the last signature against a request for changes ---------------------------------------
 
+SIGNATURE, REQUEST = 0, 1
+
 
 @pytest.mark.parametrize(
-    ("first", "delays"),
-    [
-        ("sign", [0, HEAD_START]),
-        ("request_changes", [HEAD_START, 0]),
-        (None, [0, 0]),
-    ],
+    "first",
+    [SIGNATURE, REQUEST, None],
     ids=["signature-first", "request-first", "same-moment"],
 )
 def test_a_signature_racing_a_request_for_changes(
-    doc, author, reviewer, approver, engineer, widen_signing, first, delays
+    doc, author, reviewer, approver, engineer, widen_signing, first
 ):
+    """The reviewer's is the last signature. "signature-first": the request is sent while the
+    signature holds the row; "request-first": the other way round; "same-moment": both are
+    released together, and the database decides (the test reads its decision from `locks`)."""
     pm = submitted(doc, author, (AUTHOR, author), (VP, approver))
     before = document_hash(pm)
-    widen_signing()
-    signature, request = race(
+    waited = widen_signing()
+    locks = Locks()
+    operations = [
         lambda: sign(pm, SRE, reviewer),
         lambda: workflow.request_changes(pm, by=engineer, comment="Explain the threshold."),
-        delays=delays,
-    )
+    ]
+    if first is not None:
+        second = REQUEST if first == SIGNATURE else SIGNATURE
+        operations[second] = locks.after(first, 1, operations[second])
+    signature, request = race(*operations, locks=locks)
 
-    # Exactly one of them happened; the other was refused for the state the first left.
-    assert signature.ok != request.ok
-    refused = request if signature.ok else signature
-    assert "this needs it to be Under Review" in str(refused.error)
-    if first:
-        assert (signature if first == "sign" else request).ok
-
+    # Each took the row once; whoever took it first happened, the other was refused for the
+    # state the first one left.
+    assert sorted(locks.order) == [SIGNATURE, REQUEST]
+    winner = locks.order[0]
+    if first is not None:
+        assert winner == first
     pm = assert_consistent(pm)
     assert_log_replays(pm, [before])
-    if signature.ok:  # the last signature won: Final on what was signed
+    if winner == SIGNATURE:  # the last signature: Final on what was signed
+        assert signature.ok
+        refused_for_the_status(request)
+        assert waited == [SRE]
         assert pm.status == Status.FINAL
         assert is_current(slot(pm, SRE), pm)
         assert slot(pm, SRE).content_hash == document_hash(pm) == before
-    else:  # the request won: a Draft, nothing frozen, the refused signature not stored
+        assert verbs(pm)[-2:] == [Verb.SIGNED, Verb.FINALIZED]
+    else:  # the request: a Draft, nothing frozen, the refused signature not stored
+        assert request.ok
+        refused_for_the_status(signature)
+        assert waited == []  # refused before it wrote anything
         assert pm.status == Status.DRAFT
         assert not Snapshot.objects.filter(postmortem=pm).exists()
         assert not slot(pm, SRE).is_signed
@@ -309,41 +424,56 @@ def test_a_signature_racing_a_request_for_changes(
 
 # --- 4: a signature against the author's withdraw → edit → resubmit ----------------------------
 
-
-# Who gets the row first: delays are [signature, author's work]; "sign-while-draft" keeps the
-# document a Draft for a while by slowing the author's save.
+# The author's work takes the row three times (withdraw, edit, resubmit). Where the signature
+# gets it among them decides what it is: before the withdrawal, a signature on the old content
+# (stale after the edit); between, refused (a Draft); after the resubmission, a current one.
+# "sign-while-draft" arrives while the (slowed) edit holds the row; the author resubmits only
+# after it. "same-moment" is decided by the database.
+SIGNER, AUTHOR_WORK = 0, 1
 ORDERS = pytest.mark.parametrize(
-    ("order", "delays", "slow_edit"),
-    [
-        pytest.param("sign-first", [0, HEAD_START], False, id="sign-first"),
-        pytest.param("same-moment", [0, 0], False, id="same-moment"),
-        pytest.param("sign-while-draft", [HEAD_START, 0], True, id="sign-while-draft"),
-        pytest.param("sign-after-resubmit", [0.6, 0], False, id="sign-after-resubmit"),
-    ],
+    "order", ["sign-first", "same-moment", "sign-while-draft", "sign-after-resubmit"]
 )
+# How many of the author's row locks came before the signature's, for each order.
+AUTHOR_LOCKS_BEFORE = {"sign-first": 0, "sign-while-draft": 2, "sign-after-resubmit": 3}
 
 
-def withdraw_edit_resubmit(pm, author):
+def withdraw_edit_resubmit(pm, author, before_resubmit=None):
     def run():
         workflow.withdraw(pm, by=author)
         draft = loaded(pm)
         editing.save_section(draft, "resolution", resolution_form(draft, "changed"), by=author)
+        if before_resubmit:
+            before_resubmit()
         return workflow.submit_for_review(draft, by=author)
 
     return run
 
 
-def slow_edits(monkeypatch):
-    """Make a racing section save wait WINDOW seconds inside its locked transaction, after its
-    revision check (the document stays a Draft meanwhile)."""
-    original = editing._stamp
+def racing_author(order, pm, reviewer, author, widen_editing):
+    """The signature and the author's work, held back as `order` says; and the `Locks`."""
+    locks = Locks()
 
-    def slow_stamp(*args, **kwargs):
-        if racing():
-            time.sleep(WINDOW)
-        return original(*args, **kwargs)
+    def signature():
+        return sign(pm, SRE, reviewer)
 
-    monkeypatch.setattr(editing, "_stamp", slow_stamp)
+    if order == "sign-while-draft":
+        widen_editing()
+        work = withdraw_edit_resubmit(pm, author, lambda: locks.wait(SIGNER))
+        signature = locks.after(AUTHOR_WORK, 2, signature)  # while the edit holds the row
+    else:
+        work = withdraw_edit_resubmit(pm, author)
+    if order == "sign-first":
+        work = locks.after(SIGNER, 1, work)
+    if order == "sign-after-resubmit":
+        signature = locks.after(AUTHOR_WORK, 3, signature)
+    return signature, work, locks
+
+
+def author_locks_before_the_signature(order, locks) -> int:
+    observed = locks.before(SIGNER, AUTHOR_WORK)
+    if order in AUTHOR_LOCKS_BEFORE:
+        assert observed == AUTHOR_LOCKS_BEFORE[order], locks.order
+    return observed
 
 
 def signed_before_the_edit(pm, person) -> bool:
@@ -355,18 +485,15 @@ def signed_before_the_edit(pm, person) -> bool:
 
 @ORDERS
 def test_a_signature_racing_withdraw_edit_resubmit(
-    doc, author, reviewer, approver, widen_signing, monkeypatch, order, delays, slow_edit
+    doc, author, reviewer, approver, widen_signing, widen_editing, order
 ):
     """The reviewer signs while the author withdraws, edits and resubmits; the approver has not
     signed yet, so the reviewer's signature is not the last one."""
     pm = submitted(doc, author, (AUTHOR, author))
     before, revision_before = document_hash(pm), pm.revision
     widen_signing()
-    if slow_edit:
-        slow_edits(monkeypatch)
-    signature, author_work = race(
-        lambda: sign(pm, SRE, reviewer), withdraw_edit_resubmit(pm, author), delays=delays
-    )
+    signature, author_work, locks = racing_author(order, pm, reviewer, author, widen_editing)
+    signature, author_work = race(signature, author_work, locks=locks)
 
     assert author_work.ok  # the document was never Final, so withdrawing is always allowed
     pm = loaded(pm)
@@ -376,37 +503,33 @@ def test_a_signature_racing_withdraw_edit_resubmit(
     assert_log_replays(pm, [before, after])
 
     reviewer_slot = slot(pm, SRE)
-    if signature.ok:
-        # The stored signature carries the hash of the content it was given on.
-        assert (reviewer_slot.signed_revision, reviewer_slot.content_hash) in [
-            (revision_before, before),
-            (pm.revision, after),
-        ]
-        stale = signed_before_the_edit(pm, reviewer)
-        assert is_current(reviewer_slot, pm) is not stale
-    else:
-        assert "this needs it to be Under Review" in str(signature.error)
+    author_locks = author_locks_before_the_signature(order, locks)
+    assert locks.order.count(AUTHOR_WORK) == 3 and locks.order.count(SIGNER) == 1
+    if author_locks == 0:  # signed the content before the edit: stale now
+        assert signature.ok
+        assert (reviewer_slot.signed_revision, reviewer_slot.content_hash) == (
+            revision_before,
+            before,
+        )
+        assert signed_before_the_edit(pm, reviewer)
+        assert not is_current(reviewer_slot, pm)
+    elif author_locks in (1, 2):  # the document was a Draft
+        refused_for_the_status(signature)
         assert not reviewer_slot.is_signed
-    expected = {
-        "sign-first": "stale",
-        "sign-while-draft": "refused",
-        "sign-after-resubmit": "current",
-    }.get(order)
-    if expected:
-        if not signature.ok:
-            outcome = "refused"
-        elif is_current(reviewer_slot, pm):
-            outcome = "current"
-        else:
-            outcome = "stale"
-        assert outcome == expected
+    else:  # after the resubmission: on the new content
+        assert signature.ok
+        assert (reviewer_slot.signed_revision, reviewer_slot.content_hash) == (pm.revision, after)
+        assert not signed_before_the_edit(pm, reviewer)
+        assert is_current(reviewer_slot, pm)
 
     # Everyone else signs the new content: Final only if the reviewer's signature is current.
     sign(pm, AUTHOR, author)
     sign(pm, VP, approver)
     pm = assert_consistent(pm)
-    assert (pm.status == Status.FINAL) is is_current(reviewer_slot, pm)
-    if pm.status != Status.FINAL:
+    if author_locks == 3:
+        assert pm.status == Status.FINAL
+    else:
+        assert pm.status == Status.IN_REVIEW
         sign(pm, SRE, reviewer)
         pm = assert_consistent(pm)
         assert pm.status == Status.FINAL
@@ -415,48 +538,42 @@ def test_a_signature_racing_withdraw_edit_resubmit(
 
 @ORDERS
 def test_the_last_signature_racing_withdraw_edit_resubmit(
-    doc, author, reviewer, approver, widen_signing, monkeypatch, order, delays, slow_edit
+    doc, author, reviewer, approver, widen_signing, widen_editing, order
 ):
     """As above, but the reviewer's signature is the last one: it may finalize the document
     only on the content every signer saw, never on content changed in the meantime."""
     pm = submitted(doc, author, (AUTHOR, author), (VP, approver))
     before = document_hash(pm)
     widen_signing()
-    if slow_edit:
-        slow_edits(monkeypatch)
-    signature, author_work = race(
-        lambda: sign(pm, SRE, reviewer), withdraw_edit_resubmit(pm, author), delays=delays
-    )
+    signature, author_work, locks = racing_author(order, pm, reviewer, author, widen_editing)
+    signature, author_work = race(signature, author_work, locks=locks)
 
     pm = assert_consistent(pm)
-    if signature.ok and not author_work.ok:  # the signature won: Final, withdraw refused
+    author_locks = author_locks_before_the_signature(order, locks)
+    if author_locks == 0:  # the signature won: Final, the withdrawal refused
+        assert signature.ok
+        refused_for_the_status(author_work)
+        assert locks.order == [SIGNER, AUTHOR_WORK]
         assert pm.status == Status.FINAL
-        assert "this needs it to be Under Review" in str(author_work.error)
         assert verbs(pm, Verb.WITHDRAWN, Verb.EDITED) == []
         assert Snapshot.objects.get(postmortem=pm).content_hash == before
         assert_log_replays(pm, [before])
-    else:  # the author's work went through; the earlier signatures are stale now
-        assert author_work.ok
-        assert pm.status == Status.IN_REVIEW
-        assert pm.resolution_summary == "changed"
-        assert not is_current(slot(pm, AUTHOR), pm) and not is_current(slot(pm, VP), pm)
-        assert_log_replays(pm, [before, document_hash(pm)])
-        if signature.ok:  # only possible after the resubmission, on the new content
-            assert is_current(slot(pm, SRE), pm)
-            assert slot(pm, SRE).content_hash == document_hash(pm)
-    expected = {
-        "sign-first": "final",
-        "sign-while-draft": "refused",
-        "sign-after-resubmit": "current",
-    }.get(order)
-    if expected:
-        if pm.status == Status.FINAL:
-            outcome = "final"
-        elif signature.ok:
-            outcome = "current"
-        else:
-            outcome = "refused"
-        assert outcome == expected
+        return
+    # The author's work went through; the earlier signatures are stale now.
+    assert author_work.ok
+    assert locks.order.count(AUTHOR_WORK) == 3 and locks.order.count(SIGNER) == 1
+    assert pm.status == Status.IN_REVIEW
+    assert pm.resolution_summary == "changed"
+    assert not is_current(slot(pm, AUTHOR), pm) and not is_current(slot(pm, VP), pm)
+    assert_log_replays(pm, [before, document_hash(pm)])
+    if author_locks in (1, 2):  # the document was a Draft
+        refused_for_the_status(signature)
+        assert not slot(pm, SRE).is_signed
+    else:  # after the resubmission, on the new content: current, not the last any more
+        assert signature.ok
+        assert is_current(slot(pm, SRE), pm)
+        assert slot(pm, SRE).content_hash == document_hash(pm)
+        assert not Snapshot.objects.filter(postmortem=pm).exists()
 
 
 # --- 5: two authors save the same section at once ----------------------------------------------
@@ -464,27 +581,32 @@ def test_the_last_signature_racing_withdraw_edit_resubmit(
 
 @pytest.mark.parametrize("widened", [False, True], ids=["natural", "widened"])
 def test_two_authors_save_the_same_section_revision_at_once(
-    doc, author, coauthor, monkeypatch, widened
+    doc, author, coauthor, widen_editing, widened
 ):
     revision_before = doc.revision
     forms = {}
+    people = [author, coauthor]
     for person, summary in [(author, "Alice's summary"), (coauthor, "Bob's summary")]:
         draft = loaded(doc)  # each author opened the form on their own copy, at revision 0
         forms[person.pk] = (draft, resolution_form(draft, summary))
-    if widened:
-        slow_edits(monkeypatch)
+    waited = widen_editing() if widened else []
 
     def save(person):
         draft, form = forms[person.pk]
         return lambda: editing.save_section(draft, "resolution", form, by=person)
 
-    outcomes = race(save(author), save(coauthor))
+    locks = Locks()
+    outcomes = race(save(author), save(coauthor), locks=locks)
 
-    assert sorted(o.ok for o in outcomes) == [False, True]  # exactly one save went through
-    (winner,) = [p for p, o in zip((author, coauthor), outcomes, strict=True) if o.ok]
-    (loser,) = [o for o in outcomes if not o.ok]
-    assert isinstance(loser.error, editing.EditConflict)
-    assert loser.error.by == winner.name  # the refused author is told who saved meanwhile
+    # Whoever took the row first saved; the other was refused, told who saved meanwhile.
+    assert sorted(locks.order) == [0, 1]
+    first, second = locks.order
+    winner, winning, losing = people[first], outcomes[first], outcomes[second]
+    assert winning.ok
+    assert isinstance(losing.error, editing.EditConflict)
+    assert losing.error.by == winner.name
+    if widened:
+        assert waited == [doc.pk]  # only the save that went through reached its write
 
     pm = loaded(doc)
     assert pm.resolution_summary == forms[winner.pk][1].cleaned_data["resolution_summary"]
@@ -517,35 +639,60 @@ def test_two_drafts_created_at_once_get_different_keys(author, coauthor):
 
 def test_a_slot_update_after_a_concurrent_removal_is_refused(doc, author, coauthor):
     approval = slot(doc, ENG)  # both authors have the approvals page open
+    locks = Locks()
     removal, update = race(
         lambda: workflow.remove_approval(approval, by=author),
-        lambda: workflow.update_approval(
-            approval, by=coauthor, role=ENG, assignee=None, required=False
+        locks.after(
+            0,
+            1,
+            lambda: workflow.update_approval(
+                approval, by=coauthor, role=ENG, assignee=None, required=False
+            ),
         ),
-        delays=[0, HEAD_START],
+        locks=locks,
     )
+    assert locks.order == [0, 1]
     assert removal.ok
     assert isinstance(update.error, workflow.TransitionError)
+    assert str(update.error) == "That approval slot was removed meanwhile."
     assert not Approval.objects.filter(pk=approval.pk).exists()
 
 
 def test_two_authors_removing_the_same_slot_log_one_removal(doc, author, coauthor):
     approval = slot(doc, ENG)
-    race(
+    locks = Locks()
+    outcomes = race(
         lambda: workflow.remove_approval(approval, by=author),
         lambda: workflow.remove_approval(approval, by=coauthor),
+        locks=locks,
     )
+    # The first to take the row removed the slot; the second found it gone and was told so.
+    assert sorted(locks.order) == [0, 1]
+    first, second = locks.order
+    assert outcomes[first].ok
+    assert isinstance(outcomes[second].error, workflow.TransitionError)
+    assert str(outcomes[second].error) == "That approval slot was removed meanwhile."
     assert not Approval.objects.filter(pk=approval.pk).exists()
     assert verbs(doc, Verb.APPROVALS_CHANGED) == [Verb.APPROVALS_CHANGED]
+    removal = Activity.objects.get(postmortem=doc, verb=Verb.APPROVALS_CHANGED)
+    assert removal.actor == [author, coauthor][first]
 
 
 def test_two_authors_deleting_the_same_row_log_one_removal(doc, author, coauthor):
     row = doc.timeline.first()
     revision_before = doc.revision
-    race(
+    locks = Locks()
+    outcomes = race(
         lambda: editing.delete_row(doc, "timeline", row, by=author),
         lambda: editing.delete_row(doc, "timeline", row, by=coauthor),
+        locks=locks,
     )
+    # Both asked for the row to be gone, and it is: nobody is refused, one removal is logged,
+    # by the first to take the row.
+    assert [o.error for o in outcomes] == [None, None]
+    assert sorted(locks.order) == [0, 1]
     assert not doc.timeline.filter(pk=row.pk).exists()
     assert verbs(doc, Verb.EDITED) == [Verb.EDITED]
+    removal = Activity.objects.get(postmortem=doc, verb=Verb.EDITED)
+    assert removal.actor == [author, coauthor][locks.order[0]]
     assert loaded(doc).revision == revision_before + 1

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postmortems.exchange import importer
+from postmortems.exchange import blocks, importer
 from postmortems.exchange.importer import (
     MAX_UPLOAD_BYTES,
     ImportRefused,
@@ -24,7 +24,8 @@ from postmortems.exchange.importer import (
     parse,
 )
 from postmortems.fields import MAX_TAGS_TEXT, UTCDateTimeField
-from postmortems.forms import MAX_TEXT
+from postmortems.forms.base import MAX_TEXT
+from postmortems.sections import impact, overview, supporting
 from postmortems.values import _UTC_SUFFIX as _SUFFIX
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +160,7 @@ def test_a_link_line_with_a_long_run_of_spaces_is_read():
     text = document(*LINKS, "-" + " " * (SIZE // 2) + "Errors: https://grafana.example/d/1")
     parsed = timed(parse, text)
     assert parsed.problems == []
-    assert [values for _, _, values in parsed.links] == [
+    assert [values for _, _, values in parsed.rows["links"]] == [
         {"kind": "dashboard", "title": "Errors", "url": "https://grafana.example/d/1"}
     ]
 
@@ -231,7 +232,7 @@ def test_a_utc_time_with_a_long_run_of_spaces():
     ("line", "label", "limit"),
     [
         ("**Services**: " + "!," * (SIZE // 2), "Services", MAX_TAGS_TEXT),
-        ("**Authors**: " + "x," * (SIZE // 2), "Authors", importer.MAX_AUTHORS_LINE),
+        ("**Authors**: " + "x," * (SIZE // 2), "Authors", overview.MAX_AUTHORS_LINE),
     ],
     ids=["services", "authors"],
 )
@@ -362,15 +363,15 @@ LINES = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
 def test_the_readers_agree_with_the_old_patterns(text):
     line = text.replace("\n", "")  # a line of the document
     old = OLD_HEADING.match(line)
-    assert importer._heading(line) == (old and (len(old[1]), old[2]))
-    old, new = OLD_LINK.match(line.strip()), importer.LINK_LINE.match(line.strip())
+    assert blocks.heading(line) == (old and (len(old[1]), old[2]))
+    old, new = OLD_LINK.match(line.strip()), supporting.LINK_LINE.match(line.strip())
     assert (old and old.groupdict()) == (new and new.groupdict())
     # A bullet's value may go on over several lines.
     old = OLD_SLO.fullmatch(text.strip())
-    new = importer.SLO_LINE.fullmatch(text.strip())
+    new = impact.SLO_LINE.fullmatch(text.strip())
     assert (old and old.groupdict()) == (new and new.groupdict())
     old = re.search(r"(?P<w>\d+)-day", text)
-    new = importer.BUDGET_WINDOW.search(text)
+    new = impact.BUDGET_WINDOW.search(text)
     assert (old and (old.span(), old["w"])) == (new and (new.span(), new["w"]))
     assert _SUFFIX.sub("", text.strip()) == OLD_SUFFIX.sub("", text.strip())
 

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
 from postmortems.demo import seed_demo
 from postmortems.metrics import (
@@ -251,11 +252,16 @@ def test_it_has_no_outage_duration_when_the_typed_period_is_reversed():
 # --- the demo document ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = False  # unusable passwords: no hashing, a faster seed
-    seed_demo()
-    return Postmortem.objects.get(key="INCIDENT-12345")
+@pytest.fixture(scope="module")
+def demo(made_once):
+    """Seeded once for the module (its only tests that use the database); read-only here."""
+
+    def seed():
+        with override_settings(DEBUG=False):  # unusable passwords: no hashing, a faster seed
+            seed_demo()
+        return Postmortem.objects.get(key="INCIDENT-12345")
+
+    yield from made_once(seed)
 
 
 @pytest.mark.django_db

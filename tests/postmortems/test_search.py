@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from postmortems import search
@@ -46,10 +47,16 @@ def found(client, **params):
 
 
 class TestFindingTheDemoIncident:
-    @pytest.fixture(autouse=True)
-    def demo(self, indexed):
-        with indexed():
-            seed_demo()
+    @pytest.fixture(autouse=True, scope="class")
+    @classmethod
+    def demo(cls, made_once):
+        """Seeded and indexed once for the class; each test rolls back its own changes."""
+
+        def seed():
+            with TestCase.captureOnCommitCallbacks(execute=True):  # the reindex, as on commit
+                seed_demo()
+
+        yield from made_once(seed)
 
     @pytest.mark.parametrize(
         "words",
@@ -510,7 +517,9 @@ class TestQueries:
                 pm = PostmortemFactory(title=f"Quokka outage {n}", authors=users[:2])
                 pm.tags.set([Tag.objects.get_or_create(name="api")[0]])
         with CaptureQueriesContext(connection) as small:
-            author_client.get("/search/", {"q": "quokka", "severity": "sev2"})
+            response = author_client.get("/search/", {"q": "quokka", "severity": "sev2"})
+        assert response.status_code == 200
+        assert len(keys(response)) == 3
         with indexed():
             for n in range(30):
                 pm = PostmortemFactory(title=f"Quokka outage {n}", authors=users)
@@ -518,6 +527,7 @@ class TestQueries:
                 TimelineEventFactory.create_batch(3, postmortem=pm)
         with CaptureQueriesContext(connection) as large:
             response = author_client.get("/search/", {"q": "quokka", "severity": "sev2"})
+        assert response.status_code == 200
         assert len(keys(response)) == 20
         assert len(large) == len(small)
         # PostgreSQL adds a savepoint, two SET LOCALs and its rollback around the match.

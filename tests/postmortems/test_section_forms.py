@@ -8,20 +8,21 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from postmortems.fields import UTCDateTimeField
-from postmortems.forms import (
-    MAX_TEXT,
-    ActionItemForm,
-    ContributingFactorForm,
-    DetectionForm,
-    ImpactForm,
-    LessonForm,
-    OverviewForm,
-    ResolutionForm,
-    ResponderForm,
-    SupportingLinkForm,
-    TimelineEventForm,
-)
+from postmortems.forms.base import MAX_TEXT
+from postmortems.sections import BY_SLUG
+from postmortems.sections.action_items import ActionItemForm
+from postmortems.sections.lessons import LessonForm
+from postmortems.sections.response import ResponderForm
+from postmortems.sections.root_cause import ContributingFactorForm
+from postmortems.sections.supporting import SupportingLinkForm
+from postmortems.sections.timeline import TimelineEventForm
 from tests.factories import PostmortemFactory
+
+# The section forms as the editor uses them: bound to the document model by their section.
+OverviewForm = BY_SLUG["overview"].form
+ImpactForm = BY_SLUG["impact"].form
+DetectionForm = BY_SLUG["detection"].form
+ResolutionForm = BY_SLUG["resolution"].form
 
 INCIDENT_DATE = datetime.date(2026, 1, 29)
 BIG_PASTE = ("log line: connection refused\n" * 7_000).strip()  # about 200 KB

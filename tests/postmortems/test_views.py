@@ -49,7 +49,7 @@ class TestList:
         users = UserFactory.create_batch(5)
         PostmortemFactory.create_batch(3, authors=users[:2])
         with CaptureQueriesContext(connection) as small:
-            author_client.get("/")
+            assert author_client.get("/").status_code == 200
         PostmortemFactory.create_batch(30, authors=users)
         with CaptureQueriesContext(connection) as large:
             response = author_client.get("/")

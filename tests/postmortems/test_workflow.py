@@ -250,7 +250,9 @@ class TestStaleSignatures:
         workflow.request_changes(doc, by=approver, comment="Add the rollback detail.")
 
         form_doc = Postmortem.objects.with_document().get(pk=doc.pk)
-        from postmortems.forms import ResolutionForm
+        from postmortems.sections import BY_SLUG
+
+        ResolutionForm = BY_SLUG["resolution"].form
 
         form = ResolutionForm(
             {

@@ -1,0 +1,83 @@
+"""Review and sign-off: signing, asking for changes, reopening, comments, the approvals."""
+
+from django import forms
+
+from accounts.models import User
+from postmortems.forms.base import MAX_TEXT, one_line, people
+from postmortems.markdown import validate_renderable
+
+
+class SignForm(forms.Form):
+    # The SHA-256 of the content the page showed: what the signature is for.
+    seen_hash = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Your own password: a signature is a deliberate act, and only yours.",
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Optional: anything you want on the record with your signature.",
+    )
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label="What should change?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_TEXT,
+        help_text="The authors get this by email; the document goes back to Draft.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Kept in the activity log. The Final version stays readable.",
+    )
+
+
+class CommentForm(forms.Form):
+    section = forms.SlugField(widget=forms.HiddenInput)
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=10_000,
+        validators=[validate_renderable],
+        help_text="Markdown. Comments never change the document or its signatures.",
+    )
+
+
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why hide it?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        one_line(self.fields)
+
+
+class ApprovalForm(forms.Form):
+    role = forms.CharField(max_length=100)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Person")
+    required = forms.BooleanField(
+        required=False, initial=True, help_text="Final waits for every required signature."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people()
+        self.fields["assignee"].empty_label = "— unassigned —"
+        one_line(self.fields)
+
+
+class HandOverForm(forms.Form):
+    to = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Hand over to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = people()
+        self.fields["to"].empty_label = "— nobody (unassigned) —"

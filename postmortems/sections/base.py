@@ -1,0 +1,140 @@
+"""What a section is: the parts every section module declares, and the helpers they share.
+
+A section module (``postmortems/sections/<slug>.py``) holds everything about one part of the
+document, side by side: its fields on the document (an abstract model the ``Postmortem``
+inherits), its table's model if it has one, its form, what makes it complete, how much a
+search match in it counts, and how it is written to and read from the template's Markdown.
+The registry (``postmortems.sections``) lists them in the template's order; the editor, the
+read view, the export, the import, the search index and the checks all loop over it.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.apps import apps
+from django.db import models
+from django.forms import modelform_factory
+
+
+class DocumentRow(models.Model):
+    """A row of one of the document's tables. `revision` guards concurrent edits of the row."""
+
+    postmortem = models.ForeignKey(
+        "postmortems.Postmortem", on_delete=models.CASCADE, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A section's table: its model and form, and how the document names it."""
+
+    model: type
+    form: type
+    related_name: str
+    noun: str
+    columns: tuple[str, ...]
+    # The row's fields that are signed content (in this order), and searchable ones.
+    content_fields: tuple[str, ...]
+    search_fields: tuple[str, ...] = ()
+    unsearched: dict = field(default_factory=dict)
+    # How the import turns a person's name into an account: (name field, account field).
+    person: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the document, in the template's order (see the module's docstring)."""
+
+    slug: str
+    title: str
+    guidance: str
+    # The abstract model of the section's fields on the document (None: a table only).
+    fields_model: type | None = None
+    # The form's base: a SectionForm with a Meta naming its fields, bound to the document
+    # model when first used (the document model is built from the sections).
+    form_base: type | None = None
+    rows: Rows | None = None
+    required: bool = True
+    # Where the table stands relative to the form, as in the template.
+    rows_first: bool = False
+    # The editor shows the computed figures beside this section's form.
+    shows_figures: bool = False
+    # The form lists only what this person may choose (related incidents they may read).
+    form_needs_user: bool = False
+    # What must be filled in for the section to count as complete: (label, test(postmortem)).
+    checks: tuple = ()
+    # How much a search match in a field counts: {field: "A" | "B" | "C"}; and the content
+    # fields not searched as text, with the reason (a number, a date: filters find them).
+    search: dict = field(default_factory=dict)
+    unsearched: dict = field(default_factory=dict)
+    # The template's Markdown: the lines of the section (heading included) from the content,
+    # and the reader of its ## block (the headings it answers to, normalised).
+    write: object = None
+    read: object = None
+    headings: tuple[str, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return f"postmortems/sections/_{self.slug.replace('-', '_')}.html"
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The section's own fields on the document, as declared."""
+        if self.fields_model is None:
+            return ()
+        opts = self.fields_model._meta
+        return tuple(f.name for f in [*opts.local_fields, *opts.local_many_to_many])
+
+    @cached_property
+    def form(self):
+        """The section's form, bound to the document model."""
+        if self.form_base is None:
+            return None
+        postmortem = apps.get_model("postmortems", "Postmortem")
+        return modelform_factory(postmortem, form=self.form_base)
+
+    def completeness(self, postmortem) -> "Completeness":
+        done = [label for label, test in self.checks if test(postmortem)]
+        missing = [label for label, test in self.checks if not test(postmortem)]
+        return Completeness(self, done, missing)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    section: Section
+    done: list
+    missing: list
+
+    @property
+    def percent(self) -> int:
+        total = len(self.done) + len(self.missing)
+        return round(100 * len(self.done) / total) if total else 100
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+# --- what the completeness checks test ---------------------------------------------------------
+
+
+def has(attr):
+    return lambda p: bool(getattr(p, attr))
+
+
+def has_rows(related_name, **filters):
+    def test(p):
+        rows = getattr(p, related_name).all()
+        return any(all(getattr(r, k) == v for k, v in filters.items()) for r in rows)
+
+    return test
+
+
+def milestone(name):
+    return lambda p: any(e.milestone == name for e in p.timeline.all())
