@@ -6,4 +6,6 @@ class PostmortemsConfig(AppConfig):
     verbose_name = "Postmortems"
 
     def ready(self):
-        from postmortems import search  # noqa: F401 — connects the search index's receivers
+        from postmortems.search import index
+
+        index.connect()

@@ -107,3 +107,11 @@ def single_line(text: str) -> str:
     """Text meant for one line (a title, a name, a role, a mail subject): any line break or
     control character becomes a space, runs of spaces one."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def parse_id(value) -> int | None:
+    """A number from a query string or a form: ASCII digits that fit a database id, or None.
+    (``str.isdigit`` lets ``²`` and ``١`` through; ``int`` takes them, or 4,000 digits.)"""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+        return int(value)
+    return None

@@ -4,7 +4,7 @@ from django import forms
 
 from postmortems.forms.base import DateInput, iso_dates, limit_text, markdown_area, one_line, people
 from postmortems.keys import key_refusal
-from postmortems.models import Postmortem, Severity
+from postmortems.models import Postmortem
 from postmortems.sections.overview import SeverityHelpMixin
 
 
@@ -53,22 +53,3 @@ class NewPostmortemForm(SeverityHelpMixin, forms.ModelForm):
             if refusal:
                 self.add_error("key", refusal)
         return data
-
-
-class PostmortemFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Find", max_length=200)
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Any status"), *Postmortem.Status.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    severity = forms.ChoiceField(
-        required=False,
-        choices=[("", "Any severity"), *Severity.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    mine = forms.BooleanField(
-        required=False,
-        label="Only mine",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )

@@ -75,14 +75,6 @@ class PostmortemQuerySet(models.QuerySet):
             Prefetch("related_incidents", queryset=Postmortem.objects.order_by("-incident_date")),
         )
 
-    def search_simple(self, text: str):
-        text = text.strip()
-        if not text:
-            return self
-        return self.filter(
-            Q(key__icontains=text) | Q(title__icontains=text) | Q(executive_summary__icontains=text)
-        )
-
 
 class Postmortem(*FIELD_MODELS, models.Model):
     """One incident's postmortem document, as in the template: the fields here are the

@@ -5,7 +5,6 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,10 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from postmortems import editing, permissions
-from postmortems.forms.action_items import ActionItemFilterForm, ActionItemStatusForm
+from postmortems.filters import ActionItemFilter
+from postmortems.forms.action_items import ActionItemStatusForm
 from postmortems.models import ActionItem
 from postmortems.presentation import mark_row
-from postmortems.views.documents import is_htmx, parse_id, query_without_page
+from postmortems.views.documents import query_without_page
 from postmortems.views.exchange import private_download
 
 PAGE_SIZE = 50
@@ -34,77 +34,43 @@ CSV_COLUMNS = [
 ]
 
 
-def filtered_items(request):
-    """The action items matching the request's filters, and the bound filter form."""
-    user = request.user
-    form = ActionItemFilterForm(request.GET or None)
+def filtered_items(request) -> ActionItemFilter:
+    """The action items matching the request's filters (``.qs``), and the filters."""
     items = (
-        ActionItem.objects.visible_to(user)
+        ActionItem.objects.visible_to(request.user)
         .select_related("postmortem", "owner")
         .prefetch_related("postmortem__authors")
     )
-    today = timezone.now().date()
-    data = form.cleaned_data if form.is_valid() else {}
-    owner = data.get("owner") or "me"
-    if owner == "me":
-        items = items.filter(owner=user)
-    elif parse_id(owner) is not None:
-        items = items.filter(owner_id=parse_id(owner))
-    status = data.get("status", "")
-    if status == "":
-        items = items.open()
-    elif status != "all":
-        items = items.filter(status=status)
-    if data.get("priority"):
-        items = items.filter(priority=data["priority"])
-    if data.get("category"):
-        items = items.filter(category=data["category"])
-    if data.get("due") == "overdue":
-        items = items.overdue(today)
-    elif data.get("due") == "soon":
-        items = items.due_soon(today)
-    if data.get("service"):
-        items = items.filter(postmortem__tags__name=data["service"].strip().lower())
-    if data.get("sort") == "priority":
-        items = items.order_by("priority", "due_date", "id")
-    else:
-        # Undated items after dated ones: a due date is what makes an item urgent.
-        items = items.annotate(
-            undated=Case(
-                When(due_date__isnull=True, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        ).order_by("undated", "due_date", "priority", "id")
-    return form, items, owner, today
+    return ActionItemFilter(request.GET, queryset=items, user=request.user)
 
 
 def action_item_list(request):
-    form, items, owner, today = filtered_items(request)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = filtered_items(request)
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
         mark_row(
             item,
-            today,
+            found.today,
             can_change=permissions.can_set_item_status(request.user, item, item.postmortem),
         )
     return render(
         request,
         "postmortems/action_items.html",
         {
-            "form": form,
-            "owner": owner,
-            "owner_choices": form.owner_choices(request.user),
+            "form": found.form,
+            "owner": found.chosen_owner,
+            "owner_choices": found.owner_choices(),
             "page": page,
             "query": query_without_page(request),
             "status_choices": ActionItem.Status.choices,
-            "today": today,
+            "today": found.today,
         },
     )
 
 
 def action_item_csv(request):
-    _, items, _, today = filtered_items(request)
+    found = filtered_items(request)
+    items, today = found.qs, found.today
     response = private_download(
         HttpResponse(content_type="text/csv; charset=utf-8"), f"action-items-{today:%Y-%m-%d}.csv"
     )
@@ -149,7 +115,7 @@ def action_item_status(request, item_id):
     if form.is_valid():
         editing.set_item_status(item, by=request.user, status=form.cleaned_data["status"])
     today = timezone.now().date()
-    if is_htmx(request):
+    if request.htmx:
         mark_row(item, today, can_change=True)  # checked above
         return render(
             request,

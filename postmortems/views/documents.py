@@ -1,5 +1,4 @@
 import logging
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -11,25 +10,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from postmortems import permissions, search, workflow
-from postmortems.forms.documents import NewPostmortemForm, PostmortemFilterForm
+from postmortems.filters import PostmortemFilter
+from postmortems.forms.documents import NewPostmortemForm
 from postmortems.models import Postmortem
 from postmortems.presentation import document_context
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-
-
-def parse_id(value) -> int | None:
-    """A number from a query string or a form: ASCII digits that fit a database id, or None.
-    (``str.isdigit`` lets ``²`` and ``١`` through; ``int`` takes them, or 4,000 digits.)"""
-    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
-        return int(value)
-    return None
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def query_without_page(request) -> str:
@@ -46,27 +34,26 @@ def get_postmortem_for_user(user, key, queryset=None) -> Postmortem:
 
 
 def postmortem_list(request):
-    form = PostmortemFilterForm(request.GET or None)
     postmortems = (
         Postmortem.objects.visible_to(request.user)
         .with_is_mine(request.user)
         .prefetch_related("authors")
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        postmortems = postmortems.search_simple(data["q"])
-        if data["status"]:
-            postmortems = postmortems.filter(status=data["status"])
-        if data["severity"]:
-            postmortems = postmortems.filter(severity=data["severity"])
-        if data["mine"]:
-            postmortems = postmortems.filter(is_mine=True)
-    postmortems = postmortems.order_by("-is_mine", "-incident_date", "-created_at")
+    found = PostmortemFilter(request.GET, queryset=postmortems)
+    postmortems = found.qs.order_by("-is_mine", "-incident_date", "-created_at")
     page = Paginator(postmortems, PAGE_SIZE).get_page(request.GET.get("page"))
+    parsed = found.parsed
     return render(
         request,
         "postmortems/list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {
+            "form": found.form,
+            "page": page,
+            "query": query_without_page(request),
+            "notices": [*parsed.notices, *([parsed.problem] if parsed.problem else [])],
+            "capped": found.capped,
+            "candidates": search.results.CANDIDATES,
+        },
     )
 
 

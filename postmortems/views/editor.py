@@ -16,7 +16,8 @@ from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.presentation import document_context
 from postmortems.sections import BY_SLUG, next_section
-from postmortems.views.documents import get_postmortem_for_user, is_htmx, parse_id
+from postmortems.values import parse_id
+from postmortems.views.documents import get_postmortem_for_user
 
 
 def _load(request, key, slug):
@@ -145,14 +146,14 @@ def _find_row(section, postmortem, row_id):
 
 
 def _after_row_change(request, section, postmortem, message, anchor="rows"):
-    if is_htmx(request):
+    if request.htmx:
         return _render_rows(request, section, postmortem)
     messages.success(request, message)
     return redirect(_editor_url(postmortem, section, anchor))
 
 
 def _row_errors(request, section, postmortem, *, add_form=None, edit_form=None, status=200):
-    if is_htmx(request):
+    if request.htmx:
         return _render_rows(
             request, section, postmortem, add_form=add_form, edit_form=edit_form, status=status
         )
@@ -182,7 +183,7 @@ def row_edit(request, key, section, row_id):
     section, postmortem = _load(request, key, section)
     row = _find_row(section, postmortem, row_id)
     if request.method == "GET":
-        if is_htmx(request):
+        if request.htmx:
             return _render_rows(
                 request, section, postmortem, edit_form=_row_form(section, postmortem, instance=row)
             )

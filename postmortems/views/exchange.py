@@ -15,7 +15,8 @@ from django.views.decorators.http import require_safe
 
 from postmortems.exchange import export, importer
 from postmortems.models import Postmortem
-from postmortems.views.documents import get_postmortem_for_user, parse_id
+from postmortems.values import parse_id
+from postmortems.views.documents import get_postmortem_for_user
 
 
 def private_download(response, filename) -> HttpResponse:

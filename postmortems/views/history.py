@@ -6,7 +6,8 @@ from django.views.decorators.http import require_safe
 from postmortems import history
 from postmortems.models import DocumentVersion, Postmortem
 from postmortems.sections import SECTIONS
-from postmortems.views.documents import get_postmortem_for_user, parse_id
+from postmortems.values import parse_id
+from postmortems.views.documents import get_postmortem_for_user
 
 SECTION_TITLES = {s.slug: s.title for s in SECTIONS} | {"import": "Import", "": "—"}
 SHOWN = 500

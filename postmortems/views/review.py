@@ -22,7 +22,8 @@ from postmortems.forms.review import (
 )
 from postmortems.models import Activity, Approval, Comment, Postmortem, Snapshot
 from postmortems.sections import BY_SLUG
-from postmortems.views.documents import detail_context, get_postmortem_for_user, parse_id
+from postmortems.values import parse_id
+from postmortems.views.documents import detail_context, get_postmortem_for_user
 
 
 def _refused(request, postmortem, error, anchor="workflow"):

@@ -199,14 +199,13 @@ class TestSortAndPages:
         assert len(keys(second)) == 5
         assert not set(keys(first)) & set(keys(second))
 
-    def test_it_counts_at_most_the_candidates_and_says_so(self, author_client, indexed, settings):
+    def test_it_counts_at_most_the_candidates_and_says_so(
+        self, author_client, indexed, monkeypatch
+    ):
         with indexed():
             PostmortemFactory.create_batch(4, title="Zebra crossing")
-        search.CANDIDATES, saved = 3, search.CANDIDATES
-        try:
-            response = author_client.get("/search/", {"q": "zebra"})
-        finally:
-            search.CANDIDATES = saved
+        monkeypatch.setattr(search.results, "CANDIDATES", 3)
+        response = author_client.get("/search/", {"q": "zebra"})
         assert response.context["page"].paginator.count == 3
         assert "More than 3 postmortems match" in response.content.decode()
 
@@ -393,8 +392,10 @@ class TestKeepingTheIndexCurrent:
 
     def test_one_edit_is_one_reindex(self, author_client, postmortem, indexed, monkeypatch):
         calls = []
-        real = search.reindex
-        monkeypatch.setattr(search, "reindex", lambda pks: (calls.append(list(pks)), real(pks)))
+        real = search.index.reindex
+        monkeypatch.setattr(
+            search.index, "reindex", lambda pks: (calls.append(list(pks)), real(pks))
+        )
         with indexed():
             author_client.post(
                 f"/postmortems/{postmortem.key}/edit/timeline/rows/",
@@ -405,7 +406,7 @@ class TestKeepingTheIndexCurrent:
     def test_a_status_change_alone_does_not_reindex(self, postmortem, indexed, monkeypatch):
         item = ActionItemFactory(postmortem=postmortem)
         calls = []
-        monkeypatch.setattr(search, "reindex", calls.append)
+        monkeypatch.setattr(search.index, "reindex", calls.append)
         with indexed():
             item.status = ActionItem.Status.DONE
             item.save(update_fields=["status", "updated_at"])

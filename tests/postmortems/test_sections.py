@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings
 from django.db import models
 
-from postmortems import search
 from postmortems.content import ROW_FIELDS, SCALAR_FIELDS, canonical_content
 from postmortems.exchange.export import postmortem_markdown
 from postmortems.exchange.importer import import_markdown
 from postmortems.models import Postmortem, Tag
+from postmortems.search import index
 from postmortems.sections import BY_SLUG, ROWS, SECTIONS, section_of
 from tests.factories import PostmortemFactory
 
@@ -50,7 +50,7 @@ def test_every_content_field_is_searched_or_says_why_not(name):
         f"{name}: give it a search weight in {section.slug}, or a reason in `unsearched`"
     )
     if name in section.search:
-        searched = {*search.WEIGHT_A, *search.WEIGHT_B, *search.WEIGHT_C, "tags"}
+        searched = {*index.WEIGHT_A, *index.WEIGHT_B, *index.WEIGHT_C, "tags"}
         assert name in searched
 
 
@@ -59,7 +59,7 @@ def test_every_content_column_of_a_table_is_searched_or_says_why_not(rows):
     assert tuple(ROW_FIELDS[rows.related_name]) == rows.content_fields
     for name in rows.content_fields:
         assert (name in rows.search_fields) != (name in rows.unsearched), name
-    assert search.ROWS[rows.model.__name__] == rows.search_fields
+    assert index.ROWS[rows.model.__name__] == rows.search_fields
 
 
 @pytest.mark.parametrize("section", [s for s in SECTIONS if s.form_base], ids=lambda s: s.slug)

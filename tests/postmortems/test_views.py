@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from postmortems.models import Postmortem
-from tests.factories import PostmortemFactory, UserFactory
+from tests.factories import PostmortemFactory, TimelineEventFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -21,12 +21,37 @@ class TestList:
         keys = [p.key for p in response.context["page"].object_list]
         assert keys == ["INC-2026-0050", "INC-2026-0100"]
 
-    def test_it_filters_by_status_severity_and_text(self, author_client, author):
-        PostmortemFactory(key="INC-2026-0001", title="Pool exhaustion", severity="sev1")
-        PostmortemFactory(key="INC-2026-0002", title="DNS", severity="sev1", status="final")
-        PostmortemFactory(key="INC-2026-0003", title="Pool again", severity="sev3")
+    def test_it_filters_by_status_severity_and_text(
+        self, author_client, author, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):  # the search index, as on commit
+            PostmortemFactory(key="INC-2026-0001", title="Pool exhaustion", severity="sev1")
+            PostmortemFactory(key="INC-2026-0002", title="DNS", severity="sev1", status="final")
+            PostmortemFactory(key="INC-2026-0003", title="Pool again", severity="sev3")
         response = author_client.get("/", {"q": "pool", "severity": "sev1", "status": "draft"})
         assert [p.key for p in response.context["page"].object_list] == ["INC-2026-0001"]
+
+    def test_find_is_the_search_of_every_section(
+        self, author_client, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            deep = PostmortemFactory(key="INC-2026-0001", title="Checkout errors")
+            TimelineEventFactory(postmortem=deep, description="Failover to the quokka replica")
+            PostmortemFactory(key="INC-2026-0002", title="Quokka dashboard slow")
+            PostmortemFactory(key="INC-2026-0003", title="Unrelated")
+        listed = author_client.get("/", {"q": "quokka"}).context["page"].object_list
+        assert sorted(p.key for p in listed) == ["INC-2026-0001", "INC-2026-0002"]
+        # The search's syntax too: an exclusion, and a key.
+        listed = author_client.get("/", {"q": "quokka -dashboard"}).context["page"].object_list
+        assert [p.key for p in listed] == ["INC-2026-0001"]
+        listed = author_client.get("/", {"q": "INC-2026-0003"}).context["page"].object_list
+        assert [p.key for p in listed] == ["INC-2026-0003"]
+
+    def test_find_says_when_there_is_nothing_to_search_for(self, author_client):
+        PostmortemFactory()
+        response = author_client.get("/", {"q": "the and"})
+        assert "Only very common words" in response.content.decode()
+        assert len(response.context["page"].object_list) == 1  # the list, unnarrowed
 
     def test_it_filters_to_mine(self, author_client, author):
         PostmortemFactory(key="INC-2026-0001", authors=[author])
