@@ -14,6 +14,7 @@ from postmortems import permissions
 from postmortems.activity import log_action
 from postmortems.models import MAX_RELATED, Activity, Postmortem, Tag
 from postmortems.models.document import new_secret
+from postmortems.workflow.approvals import apply_policy
 
 
 class EditRefused(Exception):
@@ -43,29 +44,31 @@ def _lock(postmortem, user) -> Postmortem:
     return locked
 
 
-def _stamp(locked, slug: str, user) -> None:
+def _stamp(locked, slug: str, user, now=None) -> None:
     """Record the section's new revision and who saved it; bump the document's revision.
 
     Every content change also draws a new secret for the related incidents' commitments, so
     that comparing two exports tells which commitments changed only as "all of them".
     """
+    now = now or timezone.now()
     revisions = dict(locked.section_revisions)
     revisions[slug] = {
         "rev": section_revision(locked, slug) + 1,
         "by": user.name,
-        "at": timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
+        "at": now.strftime("%Y-%m-%d %H:%M UTC"),
     }
     Postmortem.objects.filter(pk=locked.pk).update(
         section_revisions=revisions,
         revision=F("revision") + 1,
-        updated_at=timezone.now(),
+        updated_at=now,
         related_secret=new_secret(),
     )
 
 
 @transaction.atomic
-def save_section(postmortem, slug: str, form, *, by) -> Postmortem:
-    """Save a section form if nobody saved the section since the form was opened."""
+def save_section(postmortem, slug: str, form, *, by, now=None) -> Postmortem:
+    """Save a section form if nobody saved the section since the form was opened (at
+    ``now``, by default now)."""
     locked = _lock(postmortem, by)
     expected = form.cleaned_data["section_revision"]
     if section_revision(locked, slug) != expected:
@@ -73,17 +76,15 @@ def save_section(postmortem, slug: str, form, *, by) -> Postmortem:
         raise EditConflict(locked, by=info.get("by", ""), at=info.get("at", ""))
     instance = form.save(commit=False)
     fields = [name for name in form._meta.fields if not _is_many_to_many(instance, name)]
-    instance.save(update_fields=[*fields, "updated_at"])
+    instance.save(update_fields=fields)  # and updated_at, with the revisions (_stamp)
     form.save_m2m()
     if "tags" in form.cleaned_data:
         _save_tags(instance, form.cleaned_data["tags"])
     if "severity" in form.changed_data:
         # Who must sign follows the severity's approval policy.
-        from postmortems.workflow import apply_policy
-
         apply_policy(instance, by=by)
-    _stamp(locked, slug, by)
-    _log_edit(locked, slug, by, "saved the section")
+    _stamp(locked, slug, by, now)
+    _log_edit(locked, slug, by, "saved the section", now)
     return instance
 
 
@@ -147,8 +148,8 @@ def _touch(postmortem):
     )
 
 
-def _log_edit(postmortem, slug, user, detail):
-    log_action(postmortem, user, Activity.Verb.EDITED, section=slug, detail=detail[:300])
+def _log_edit(postmortem, slug, user, detail, now=None):
+    log_action(postmortem, user, Activity.Verb.EDITED, section=slug, detail=detail[:300], at=now)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ A mail server that refuses them never turns a transition into an error; the view
 ``pop_undelivered`` and says so instead of claiming the people were emailed.
 """
 
+import contextlib
 import contextvars
 import logging
 
@@ -18,6 +19,18 @@ logger = logging.getLogger(__name__)
 
 
 _undelivered: contextvars.ContextVar[int] = contextvars.ContextVar("undelivered", default=0)
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("muted", default=False)
+
+
+@contextlib.contextmanager
+def muted():
+    """No email for what happens inside: a loader replaying a past review (the demo) must not
+    tell its people about it today."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def subject_line(text: str, limit: int = 200) -> str:
@@ -29,7 +42,7 @@ def subject_line(text: str, limit: int = 200) -> str:
 
 def _send(subject, template, recipients, context):
     addresses = sorted({u.email for u in recipients if u is not None and u.email})
-    if not addresses:
+    if not addresses or _muted.get():
         return
     context = {**context, "site_url": settings.SITE_URL}
     body = render_to_string(template, context)

@@ -219,8 +219,9 @@ def _fits(model, name, value) -> str:
     return ""
 
 
-def import_markdown(text: str, *, by, key: str = "") -> Result:
-    """Create a Draft from the Markdown; raise ImportRefused if nothing can be created."""
+def import_markdown(text: str, *, by, key: str = "", now=None) -> Result:
+    """Create a Draft from the Markdown (at ``now``, by default now); raise ImportRefused if
+    nothing can be created."""
     parsed = parse(text)
     key = (key or parsed.key).strip().upper()
     key_limit = Postmortem._meta.get_field("key").max_length
@@ -294,6 +295,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
                 severity=severity,
                 key=key,
                 authors=authors,
+                now=now,
                 **fields,
             )
         except workflow.TransitionError as exc:
@@ -307,7 +309,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
                 [Tag.objects.get_or_create(name=name)[0] for name in dict.fromkeys(parsed.tags)]
             )
         _related(parsed, postmortem, by)
-        _approval_slots(parsed, postmortem, people, by)
+        _approval_slots(parsed, postmortem, people, by, now)
         parsed.problems.sort(key=lambda p: p.line)
         postmortem.import_notes = _notes(parsed.problems)
         postmortem.save(update_fields=["import_notes"])
@@ -317,6 +319,7 @@ def import_markdown(text: str, *, by, key: str = "") -> Result:
             Activity.Verb.EDITED,
             section="import",
             detail=f"imported from Markdown; {len(parsed.problems)} line(s) kept in the notes",
+            at=now,
         )
     return Result(postmortem, parsed.problems, parsed.notices)
 
@@ -385,7 +388,7 @@ def _related(parsed, postmortem, by):
     postmortem.related_incidents.set(linked)
 
 
-def _approval_slots(parsed, postmortem, people, by):
+def _approval_slots(parsed, postmortem, people, by, now):
     """The approvals table's people (never its signatures) fill the approval policy's slots;
     its other roles become slots of the authors' own. Through the workflow, so that its rules
     hold: a policy slot stays required, nobody who wrote the document reviews it, nobody holds
@@ -413,6 +416,7 @@ def _approval_slots(parsed, postmortem, people, by):
                     role=role,
                     required=required,
                     is_author_slot=role.lower().startswith("author"),
+                    now=now,
                 )
                 slots[role.casefold()] = slot
             if assignee is not None:
@@ -422,6 +426,7 @@ def _approval_slots(parsed, postmortem, people, by):
                     role=slot.role,
                     assignee=assignee,
                     required=required or slot.from_policy,
+                    now=now,
                 )
         except workflow.TransitionError as refused:
             parsed.problem(number, line, f"{refused} The slot is unassigned.")

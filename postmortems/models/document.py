@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from postmortems.sections import FIELD_MODELS
 from postmortems.values import KEY_RE
@@ -117,8 +118,10 @@ class Postmortem(*FIELD_MODELS, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Set by whoever changes the document (workflow, editing), at the moment they pass: so a
+    # loader can replay a past review (the demo) instead of rewriting the dates afterwards.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
 
     objects = PostmortemQuerySet.as_manager()
 

@@ -183,12 +183,14 @@ def _slot(pm, approval) -> Approval:
     return found
 
 
-def _log(pm, by, detail):
-    log_action(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=detail[:300])
+def _log(pm, by, detail, now=None):
+    log_action(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=detail[:300], at=now)
 
 
 @transaction.atomic
-def add_approval(postmortem, *, by, role, assignee=None, required=True, is_author_slot=False):
+def add_approval(
+    postmortem, *, by, role, assignee=None, required=True, is_author_slot=False, now=None
+):
     pm = _editable(postmortem, by)
     role = role.strip()
     if any(a.role.casefold() == role.casefold() for a in pm.approvals.all()):
@@ -203,12 +205,12 @@ def add_approval(postmortem, *, by, role, assignee=None, required=True, is_autho
         is_author_slot=is_author_slot,
         position=position,
     )
-    _log(pm, by, f"added {role}" + (f" ({assignee.name})" if assignee else ""))
+    _log(pm, by, f"added {role}" + (f" ({assignee.name})" if assignee else ""), now)
     return approval
 
 
 @transaction.atomic
-def update_approval(approval, *, by, role, assignee, required):
+def update_approval(approval, *, by, role, assignee, required, now=None):
     pm = _editable(approval.postmortem, by)
     approval = _slot(pm, approval)
     role = role.strip()
@@ -235,7 +237,7 @@ def update_approval(approval, *, by, role, assignee, required):
         approval.changes_requested_at = None
     approval.role, approval.assignee, approval.required = role, assignee, required
     approval.save()
-    _log(pm, by, f"{role}: {assignee.name if assignee else 'unassigned'}")
+    _log(pm, by, f"{role}: {assignee.name if assignee else 'unassigned'}", now)
     return approval
 
 

@@ -52,18 +52,34 @@ def _expect(postmortem, *statuses):
         )
 
 
-def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=()):
+def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=(), now=None):
     from_status = postmortem.status
     postmortem.status = to_status
+    postmortem.updated_at = now or timezone.now()
     postmortem.save(update_fields=["status", "updated_at", *extra_fields])
-    log_action(postmortem, actor, verb, from_status=from_status, to_status=to_status, detail=detail)
+    log_action(
+        postmortem,
+        actor,
+        verb,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail,
+        at=postmortem.updated_at,
+    )
 
 
 # --- creating ----------------------------------------------------------------------------------
 
 
-def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fields) -> Postmortem:
-    """Start a Draft with the approval policy's slots. The creator is always an author."""
+def create_draft(
+    *, by, title, incident_date, severity, key="", authors=(), now=None, **fields
+) -> Postmortem:
+    """Start a Draft with the approval policy's slots. The creator is always an author.
+
+    ``now``: when it happens (by default, now); every function here that a replay of a past
+    review needs (the demo) takes one, so nothing is redated afterwards.
+    """
+    now = now or timezone.now()
     restricted = bool(fields.get("restricted"))
     if key and (refusal := key_refusal(key, restricted=restricted)):
         raise TransitionError(refusal)
@@ -76,12 +92,14 @@ def create_draft(*, by, title, incident_date, severity, key="", authors=(), **fi
                     incident_date=incident_date,
                     severity=severity,
                     created_by=by,
+                    created_at=now,
+                    updated_at=now,
                     **fields,
                 )
                 postmortem.authors.set({by, *authors})
                 # The approval policy's slots for its severity; the creator holds the author's.
                 apply_policy(postmortem, by=by)
-                log_action(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT)
+                log_action(postmortem, by, Activity.Verb.CREATED, to_status=Status.DRAFT, at=now)
                 return postmortem
         except IntegrityError:
             # Taken meanwhile by a concurrent creation: a typed key is refused, a generated
@@ -108,7 +126,7 @@ def missing_for_review(postmortem) -> list[str]:
 
 
 @transaction.atomic
-def submit_for_review(postmortem, *, by) -> Postmortem:
+def submit_for_review(postmortem, *, by, now=None) -> Postmortem:
     pm = _lock(postmortem)
     _expect(pm, Status.DRAFT)
     if not permissions.can_submit(by, pm):
@@ -120,7 +138,7 @@ def submit_for_review(postmortem, *, by) -> Postmortem:
         raise TransitionError(
             "Not ready for review yet. Still missing: " + "; ".join(problems) + "."
         )
-    _move(pm, Status.IN_REVIEW, by, Activity.Verb.SUBMITTED)
+    _move(pm, Status.IN_REVIEW, by, Activity.Verb.SUBMITTED, now=now)
     notifications.review_requested(pm, by=by)
     return pm
 
@@ -167,11 +185,15 @@ def sign(approval, *, by, password: str, seen_hash: str, request, comment: str =
         check_password(request, by, password or "")
     except PasswordRefused as refused:
         raise TransitionError(f"{refused} Your signature needs your own password.") from None
-    with transaction.atomic():
-        return _sign(approval, by=by, seen_hash=seen_hash, comment=comment)
+    return record_signature(approval, by=by, seen_hash=seen_hash, comment=comment)
 
 
-def _sign(approval, *, by, seen_hash, comment) -> Approval:
+@transaction.atomic
+def record_signature(approval, *, by, seen_hash, comment="", now=None) -> Approval:
+    """The signature itself, with every rule of who may sign what; ``sign`` calls it once
+    the password proved who ``by`` is. Called directly only where there is no person at a
+    keyboard to prove it: the demo loader replaying its documents' review."""
+    now = now or timezone.now()
     pm = _lock(approval.postmortem)
     approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
     if approval is None:
@@ -206,15 +228,17 @@ def _sign(approval, *, by, seen_hash, comment) -> Approval:
         )
     approval.decision = Approval.Decision.APPROVED
     approval.comment = (comment or "").strip()
-    approval.signed_at = timezone.now()
+    approval.signed_at = now
     approval.content_hash = digest
     approval.signed_revision = pm.revision
     approval.changes_requested_at = None
     approval.save()
-    log_action(pm, by, Activity.Verb.SIGNED, detail=f"as {approval.role} (SHA-256 {digest[:12]}…)")
+    log_action(
+        pm, by, Activity.Verb.SIGNED, detail=f"as {approval.role} (SHA-256 {digest[:12]}…)", at=now
+    )
     notifications.signed(pm, approval)
     if not unsigned_roles(pm, digest):
-        finalize_signed(pm, by=by, content=content)
+        finalize_signed(pm, by=by, content=content, now=now)
     return approval
 
 
@@ -245,11 +269,10 @@ def unsigned_roles(pm, digest) -> list[str]:
     return waiting
 
 
-def finalize_signed(pm, *, by, content, notify=True) -> None:
+def finalize_signed(pm, *, by, content, now=None) -> None:
     """Under Review → Final, once every required slot is signed on exactly this content.
-
-    Called by the last signature inside its transaction (and by the demo data loader).
-    """
+    Called by the last signature, inside its transaction."""
+    now = now or timezone.now()
     digest = content_hash(content)
     stale = unsigned_roles(pm, digest)
     if stale:
@@ -258,7 +281,7 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         )
     from_status = pm.status
     pm.status = Status.FINAL
-    pm.next_review_date = timezone.now().date() + datetime.timedelta(
+    pm.next_review_date = now.date() + datetime.timedelta(
         days=settings.POSTMORTEM_REVIEW_AFTER_DAYS
     )
     try:
@@ -274,8 +297,14 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
             "correct it."
         ) from None
     Snapshot.objects.create(
-        postmortem=pm, version=pm.version, content=content, content_hash=digest, html=html
+        postmortem=pm,
+        version=pm.version,
+        content=content,
+        content_hash=digest,
+        html=html,
+        finalized_at=now,
     )
+    pm.updated_at = now
     pm.save(update_fields=["status", "next_review_date", "updated_at"])
     log_action(
         pm,
@@ -284,9 +313,9 @@ def finalize_signed(pm, *, by, content, notify=True) -> None:
         from_status=from_status,
         to_status=Status.FINAL,
         detail="every required approval signed this version",
+        at=now,
     )
-    if notify:
-        notifications.finalized(pm)
+    notifications.finalized(pm)
 
 
 # Formatting time for every text of a document frozen as Final (the last signature waits on

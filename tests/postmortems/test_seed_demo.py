@@ -1,11 +1,13 @@
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from postmortems import demo
 from postmortems.content import document_hash, is_current
-from postmortems.models import Postmortem
+from postmortems.models import Activity, DocumentVersion, Postmortem
 from postmortems.sections import SECTIONS
 
 
@@ -85,3 +87,52 @@ def test_seed_demo_loads_the_whole_template_example():
         section.completeness(Postmortem.objects.with_document().get(pk=main.pk)).complete
         for section in SECTIONS
     )
+
+
+# The demo's reviews all happened before this; the loading day is later.
+SPRING_2026 = datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_the_demo_is_replayed_through_the_workflow_dated_as_it_happened(mailoutbox):
+    call_command("seed_demo")
+    main = Postmortem.objects.get(key="INCIDENT-12345")
+    log = list(main.activity.order_by("created_at", "id").values_list("verb", "created_at"))
+    verbs = [verb for verb, _ in log]
+    assert verbs[0] == Activity.Verb.CREATED
+    assert verbs[-6:] == [Activity.Verb.SUBMITTED, *[Activity.Verb.SIGNED] * 4, "finalized"]
+    drafted = datetime.datetime(2026, 1, 30, 9, 30, tzinfo=datetime.UTC)  # the next morning
+    assert main.created_at == log[0][1] == drafted
+    final = log[-1][1]
+    assert main.snapshots.get().finalized_at == final == main.updated_at
+    assert max(a.signed_at for a in main.approvals.all()) == final
+    assert main.next_review_date == final.date() + datetime.timedelta(days=30)
+    # Each version is dated with the change that made it, never with the loading day.
+    versions = DocumentVersion.objects.select_related("postmortem")
+    assert versions.count() >= 6
+    for version in versions:
+        pm = version.postmortem
+        assert pm.created_at <= version.created_at <= pm.updated_at < SPRING_2026
+    # Every document passed the rules a real one does, and nobody was emailed about it.
+    assert not Postmortem.objects.exclude(import_notes="").exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_the_later_saves_of_the_waiting_document_are_versions_of_its_history():
+    call_command("seed_demo")
+    waiting = Postmortem.objects.get(key="INCIDENT-12401")
+    saved = waiting.versions.filter(section__in=["impact", "root-cause"]).order_by("number")
+    assert [v.section for v in saved] == ["impact", "root-cause"]
+    assert saved[0].content["revenue_impact"] == "About $800 in abandoned checkouts"
+    assert waiting.versions.order_by("number").first().content["revenue_impact"] == "Not known yet"
+
+
+@pytest.mark.django_db
+def test_a_demo_step_the_rules_refuse_stops_the_loading(monkeypatch):
+    # Bob is an author of INCIDENT-12401: he may not sign it as its reviewer too.
+    story = demo.Story("INCIDENT-12401", "bob", signers=("bob", "bob"))
+    monkeypatch.setattr(demo, "STORIES", [story])
+    with pytest.raises(demo.DemoError, match="INCIDENT-12401"):
+        demo.seed_demo()
+    assert not Postmortem.objects.filter(key="INCIDENT-12401").exists()  # all or nothing
