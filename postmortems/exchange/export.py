@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from accounts.models import User
 from postmortems import metrics, permissions
 from postmortems.content import canonical_content, content_hash, document_hash, opening
 from postmortems.exchange.markup import (
@@ -89,8 +90,6 @@ class Context:
 
 def context_for(content: dict, statuses=None, user=None) -> Context:
     """Look up the names a stored content dict refers to (two queries, three for a reader)."""
-    from accounts.models import User
-
     ids = set(content.get("authors", []))
     ids |= {r["user_id"] for r in content.get("responders", []) if r.get("user_id")}
     ids |= {a["owner_id"] for a in content.get("action_items", []) if a.get("owner_id")}

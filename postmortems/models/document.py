@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from postmortems.sections import FIELD_MODELS
+from postmortems.sections import FIELD_MODELS, ROWS
 from postmortems.values import KEY_RE
 
 
@@ -21,6 +21,11 @@ def new_secret() -> str:
 
 
 class PostmortemQuerySet(models.QuerySet):
+    def _rows_of(self, name: str) -> models.QuerySet:
+        """The rows of a related model (approvals, responders…), reached through the relation
+        itself: this module defines the document, which those models point to."""
+        return self.model._meta.get_field(name).related_model.objects
+
     def visible_to(self, user):
         """Every view starts here, so access control cannot be forgotten.
 
@@ -32,9 +37,6 @@ class PostmortemQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        from postmortems.models.review import Approval
-        from postmortems.sections.response import Responder
-
         named = (
             Q(restricted=False)
             | Exists(
@@ -43,8 +45,8 @@ class PostmortemQuerySet(models.QuerySet):
             | Exists(
                 Postmortem.viewers.through.objects.filter(postmortem=OuterRef("pk"), user=user)
             )
-            | Exists(Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user))
-            | Exists(Responder.objects.filter(postmortem=OuterRef("pk"), user=user))
+            | Exists(self._rows_of("approvals").filter(postmortem=OuterRef("pk"), assignee=user))
+            | Exists(self._rows_of("responders").filter(postmortem=OuterRef("pk"), user=user))
         )
         return self.filter(named)
 
@@ -54,25 +56,27 @@ class PostmortemQuerySet(models.QuerySet):
         return self.annotate(is_mine=Exists(mine))
 
     def with_document(self):
-        """Everything the read view and the editor show, in a fixed number of queries."""
-        from postmortems.models.review import Approval, Comment
-        from postmortems.sections.action_items import ActionItem
-        from postmortems.sections.response import Responder
-
+        """Everything the read view and the editor show, in a fixed number of queries: every
+        section's table (with the account of a person in it), the approvals and comments."""
+        tables = [
+            Prefetch(
+                rows.related_name, self._rows_of(rows.related_name).select_related(rows.person[1])
+            )
+            if rows.person
+            else rows.related_name
+            for rows in ROWS
+        ]
         return self.prefetch_related(
-            Prefetch("approvals", queryset=Approval.objects.select_related("assignee")),
+            Prefetch("approvals", queryset=self._rows_of("approvals").select_related("assignee")),
             Prefetch(
                 "comments",
-                queryset=Comment.objects.select_related("author", "resolved_by", "hidden_by"),
+                queryset=self._rows_of("comments").select_related(
+                    "author", "resolved_by", "hidden_by"
+                ),
             ),
             "authors",
             "tags",
-            "timeline",
-            "contributing_factors",
-            Prefetch("responders", queryset=Responder.objects.select_related("user")),
-            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
-            "lessons",
-            "links",
+            *tables,
             Prefetch("related_incidents", queryset=Postmortem.objects.order_by("-incident_date")),
         )
 
