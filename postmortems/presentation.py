@@ -71,6 +71,7 @@ def document_context(postmortem, user) -> dict:
                 section.template,
                 threads.get(section.slug, []),
                 sum(1 for thread, _ in threads.get(section.slug, []) if not thread.is_resolved),
+                section.extras(postmortem),
             )
             for section in SECTIONS
         ],

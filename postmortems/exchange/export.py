@@ -182,7 +182,7 @@ def to_markdown(c: dict, ctx: Context | None = None, meta: Meta | None = None) -
     ctx.figures = metrics.response_figures(ctx.events)
     out: list[str] = []
     for section in SECTIONS:
-        out += section.write(c, ctx)
+        out += section.markdown(c, ctx)
     out += ["", "---", "", *BLAMELESS]
     if meta is not None:
         out += section_heading("Approvals")

@@ -122,7 +122,7 @@ def _static(parsed, block):
 
 # The ## headings a section of the registry answers to, and the others the template has.
 READERS = {
-    **{heading: section.read for section in SECTIONS for heading in section.headings},
+    **{heading: section.parse for section in SECTIONS for heading in section.headings},
     "approvals": _approvals,
     "blameless culture reminder": _static,
     "appendix": _static,

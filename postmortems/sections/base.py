@@ -8,12 +8,17 @@ The registry (``postmortems.sections``) lists them in the template's order; the 
 read view, the export, the import, the search index and the checks all loop over it.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.apps import apps
 from django.db import models
 from django.forms import modelform_factory
+
+from postmortems.exchange import blocks
+from postmortems.exchange.markup import block as markdown_block
+from postmortems.forms.base import markdown_area
 
 
 class DocumentRow(models.Model):
@@ -47,7 +52,7 @@ class Rows:
     person: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a section is itself: compared and hashed by identity
 class Section:
     """One part of the document, in the template's order (see the module's docstring)."""
 
@@ -78,6 +83,11 @@ class Section:
     write: object = None
     read: object = None
     headings: tuple[str, ...] = ()
+    # Free texts shown after the section's own layout, each under its field's name: the
+    # editor, the read view, the export and the import take them from this list, with no
+    # template or reader of their own. A new text field of a section goes in its fields
+    # model, here and in `search`, with a migration: nothing else changes.
+    extra_texts: tuple[str, ...] = ()
 
     @property
     def template(self) -> str:
@@ -93,11 +103,53 @@ class Section:
 
     @cached_property
     def form(self):
-        """The section's form, bound to the document model."""
+        """The section's form, bound to the document model (its extra texts last)."""
         if self.form_base is None:
             return None
         postmortem = apps.get_model("postmortems", "Postmortem")
-        return modelform_factory(postmortem, form=self.form_base)
+        meta = self.form_base.Meta
+        return modelform_factory(
+            postmortem,
+            form=self.form_base,
+            fields=[*meta.fields, *self.extra_texts],
+            widgets={
+                **getattr(meta, "widgets", {}),
+                **{name: markdown_area(4) for name in self.extra_texts},
+            },
+        )
+
+    def heading_of(self, name: str) -> str:
+        """An extra text's heading: its field's name, as the form labels it."""
+        label = str(self.fields_model._meta.get_field(name).verbose_name)
+        return label[:1].upper() + label[1:]
+
+    def extras(self, values) -> list[tuple[str, str]]:
+        """[(heading, text)] of the extra texts that are filled in (``values``: the document
+        or its content dict)."""
+        get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+        return [(self.heading_of(n), get(n)) for n in self.extra_texts if (get(n) or "").strip()]
+
+    def markdown(self, c, ctx) -> list[str]:
+        """The section's Markdown: as its module writes it, then each extra text."""
+        lines = list(self.write(c, ctx))
+        for name in self.extra_texts:
+            lines += ["", f"### {self.heading_of(name)}", "", *markdown_block(c.get(name))]
+        return lines
+
+    def parse(self, parsed, block) -> None:
+        """Read the section's ## block: the extra texts' subsections here, the rest by the
+        module's reader."""
+        names = {blocks.norm(self.heading_of(n)): n for n in self.extra_texts}
+        if names:
+            kept = []
+            for sub in block.subs:
+                name = names.get(blocks.norm(sub.title))
+                if name is None:
+                    kept.append(sub)
+                else:
+                    parsed.set(name, blocks.free(sub.lines), sub.line, sub.title)
+            block = dataclasses.replace(block, subs=kept)
+        self.read(parsed, block)
 
     def completeness(self, postmortem) -> "Completeness":
         done = [label for label, test in self.checks if test(postmortem)]

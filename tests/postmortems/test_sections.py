@@ -3,7 +3,9 @@ belongs to one section, is searched (or says why not), is edited by its section'
 reads back from the export exactly. A field added to a section's module and left out of any
 of these fails here, by name, instead of silently going unexported or unsearchable."""
 
+import dataclasses
 import datetime
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from django.conf import settings
 from django.db import models
 
 from postmortems.content import ROW_FIELDS, SCALAR_FIELDS, canonical_content
+from postmortems.exchange import blocks
+from postmortems.exchange.blocks import Parsed
 from postmortems.exchange.export import postmortem_markdown
 from postmortems.exchange.importer import import_markdown
 from postmortems.models import Postmortem, Tag
@@ -145,3 +149,70 @@ def test_every_content_field_and_column_reads_back_from_the_export(everything, a
         if name in NOT_TYPED:
             continue
         assert copy[name] == original[name], f"{name} did not survive export and import"
+
+
+# --- shown by the read view ------------------------------------------------------------------
+
+# Content fields a section template does not name: the templates that show them instead.
+SHOWN_ELSEWHERE = {
+    # The page's heading, on the live page and on a Final snapshot.
+    **dict.fromkeys(
+        ("key", "title", "incident_date", "severity", "authors", "tags"),
+        ("postmortems/detail.html", "postmortems/snapshot_body.html"),
+    ),
+    # Through the context: only the related incidents this reader may see.
+    "related_incidents": ("postmortems/sections/_supporting.html",),
+}
+SHOWN_AS = {
+    "severity": r"_severity_badge\.html",
+    "related_incidents": r"\brelated_incidents\b",
+    "went_well": r"postmortem\.went_well_items\b",
+    "went_poorly": r"postmortem\.went_poorly_items\b",
+}
+
+
+def template_source(name: str) -> str:
+    return (Path(settings.BASE_DIR) / "templates" / name).read_text()
+
+
+@pytest.mark.parametrize("name", content_fields())
+def test_every_content_field_is_shown_by_the_read_view(name):
+    section = section_of(name)
+    if name in section.extra_texts:
+        return  # shown by _extras.html, which every section template includes
+    pattern = SHOWN_AS.get(name, rf"postmortem\.(get_)?{name}\b")
+    for template in SHOWN_ELSEWHERE.get(name, (section.template,)):
+        assert re.search(pattern, template_source(template)), (
+            f"{name} is not shown by {template}: show it there, or list it in the section's "
+            "extra_texts"
+        )
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.slug)
+def test_every_section_template_shows_its_extra_texts(section):
+    assert 'include "postmortems/sections/_extras.html"' in template_source(section.template)
+
+
+def bare_resolution():
+    """The Resolution section with its verification as an extra text, and a writer and
+    reader that know nothing of it: what a field added through extra_texts gets."""
+    return dataclasses.replace(
+        BY_SLUG["resolution"],
+        write=lambda c, ctx: ["## Resolution"],
+        read=lambda parsed, block: [parsed.problem(s.line, s.title, "unread") for s in block.subs],
+        extra_texts=("verification",),
+    )
+
+
+def test_an_extra_text_is_edited_written_read_and_shown_without_code_of_its_own():
+    section = bare_resolution()
+    assert "verification" in section.form.base_fields
+    lines = section.markdown({"verification": "Error rate *back* to 0.1%"}, None)
+    assert lines == ["## Resolution", "", "### Verification", "", "Error rate *back* to 0.1%"]
+    parsed = Parsed()
+    _, found = blocks.split(list(enumerate(lines, 1)))
+    section.parse(parsed, found[0])
+    assert parsed.fields["verification"] == "Error rate *back* to 0.1%"
+    assert parsed.problems == []
+    assert section.extras({"verification": "Checked"}) == [("Verification", "Checked")]
+    assert section.extras({"verification": "  "}) == []
