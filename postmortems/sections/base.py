@@ -130,10 +130,11 @@ class Section:
         return [(self.heading_of(n), get(n)) for n in self.extra_texts if (get(n) or "").strip()]
 
     def markdown(self, c, ctx) -> list[str]:
-        """The section's Markdown: as its module writes it, then each extra text."""
+        """The section's Markdown: as its module writes it, then each extra text that is
+        filled in (an empty one adds nothing, so the export keeps the template's shape)."""
         lines = list(self.write(c, ctx))
-        for name in self.extra_texts:
-            lines += ["", f"### {self.heading_of(name)}", "", *markdown_block(c.get(name))]
+        for heading, text in self.extras(c):
+            lines += ["", f"### {heading}", "", *markdown_block(text)]
         return lines
 
     def parse(self, parsed, block) -> None:

@@ -216,3 +216,4 @@ def test_an_extra_text_is_edited_written_read_and_shown_without_code_of_its_own(
     assert parsed.problems == []
     assert section.extras({"verification": "Checked"}) == [("Verification", "Checked")]
     assert section.extras({"verification": "  "}) == []
+    assert section.markdown({"verification": ""}, None) == ["## Resolution"]  # the template's
