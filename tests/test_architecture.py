@@ -1,6 +1,6 @@
-"""The layering rules of the README's Architecture part, checked on the source itself: no
-import cycle, the domain never imports the views, one module writes the activity log, and no
-module grows past what a reader can hold."""
+"""The layering rules of the README's Architecture part, checked on the source itself: the
+layers import one way, no import cycle, the domain never imports the views, one module writes
+the activity log, and no module grows past what a reader can hold."""
 
 import ast
 from pathlib import Path
@@ -93,6 +93,80 @@ def test_the_graph_is_read():
     assert "postmortems.activity" in GRAPH["postmortems.workflow.transitions"]
     assert "postmortems.workflow" in GRAPH["postmortems.views.review"]
     assert len(MODULES) > 60
+
+
+# The README's layers, first to last: a module imports only from its own layer or earlier
+# ones. (A prefix names a package or module; the longest one that matches decides.)
+LAYERS = [
+    # Building blocks that know no document.
+    (
+        "accounts",
+        "postmortems.values",
+        "postmortems.fields",
+        "postmortems.markdown",
+        "postmortems.markdown_engine",
+        "postmortems.metrics",
+        "postmortems.charts",
+        "postmortems.notifications",
+        "postmortems.forms.base",
+        "postmortems.exchange.markup",
+        "postmortems.exchange.blocks",
+    ),
+    # The document: the registry of sections, and the models.
+    ("postmortems.sections", "postmortems.models"),
+    # Reading it: who may do what, the signed content, what a page and an export show.
+    (
+        "postmortems.permissions",
+        "postmortems.content",
+        "postmortems.keys",
+        "postmortems.insights",
+        "postmortems.presentation",
+        "postmortems.exchange.export",
+    ),
+    # Changing it: every change is a function here, and logs itself.
+    ("postmortems.workflow", "postmortems.editing", "postmortems.activity", "postmortems.history"),
+    # Around it.
+    (
+        "postmortems.exchange",
+        "postmortems.search",
+        "postmortems.filters",
+        "postmortems.reminders",
+        "postmortems.demo",
+        "postmortems.management",
+        "postmortems.templatetags",
+        "postmortems.admin",
+        "postmortems.apps",
+    ),
+    # The web.
+    ("postmortems.forms", "postmortems.views", "postmortems.urls", "postmortems", "config"),
+]
+
+
+def layer_of(name: str) -> int:
+    matches = [
+        (len(prefix), index)
+        for index, prefixes in enumerate(LAYERS)
+        for prefix in prefixes
+        if name == prefix or name.startswith(prefix + ".")
+    ]
+    assert matches, f"{name} is in no layer: add it to LAYERS (and to the README)"
+    return max(matches)[1]
+
+
+def test_imports_go_one_way_through_the_layers():
+    upward = [
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        for target in targets
+        if layer_of(target) > layer_of(name)
+    ]
+    assert upward == []
+
+
+def test_the_layer_check_sees_an_upward_import(monkeypatch):
+    monkeypatch.setitem(GRAPH, "postmortems.values", {"postmortems.views.documents"})
+    with pytest.raises(AssertionError, match="postmortems.values imports"):
+        test_imports_go_one_way_through_the_layers()
 
 
 def test_there_is_no_import_cycle():
