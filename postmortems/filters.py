@@ -50,9 +50,6 @@ class FilterSet(filters.FilterSet):
     """Always bound (an empty query string is a list with no filters chosen), and read
     through ``usable()``: the values that passed validation."""
 
-    def __init__(self, data, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-
     def usable(self) -> dict:
         self.form.is_valid()
         return self.form.cleaned_data
@@ -106,7 +103,7 @@ class PostmortemFilter(FilterSet):
         if self.parsed.is_empty:
             return queryset
         ids = search.find(queryset, self.parsed, sort="date", filtered=self.narrowed())
-        self.capped = len(ids) >= search.results.CANDIDATES
+        self.capped = ids.capped
         return queryset.filter(pk__in=ids)
 
 
@@ -142,16 +139,20 @@ class PostmortemSearchFilter(FilterSet):
         label="To",
         widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
+    # null_value=None: a service or a person called "null" is a name like any other, not
+    # django-filter's "is NULL".
     service = filters.ChoiceFilter(
         field_name="tags__name",
         label="Service",
         empty_label="Any service",
+        null_value=None,
         widget=forms.Select(attrs=SELECT),
     )
     author = filters.ChoiceFilter(
         field_name="authors__username",
         label="Author",
         empty_label="Anyone",
+        null_value=None,
         widget=forms.Select(attrs=SELECT),
     )
     open_items = CheckboxFilter(

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
-from postmortems import editing, notifications, workflow
+from postmortems import editing, notifications
 from postmortems.content import document_hash
 from postmortems.exchange.importer import import_markdown
 from postmortems.models import Postmortem
 from postmortems.sections import BY_SLUG
+from postmortems.workflow import TransitionError, submit_for_review
+from postmortems.workflow.transitions import record_signature
 
 DEMO_PASSWORD = "demo"
 DOCUMENTS = Path(__file__).resolve().parent / "documents"
@@ -80,12 +82,26 @@ STORIES = [
 @transaction.atomic
 def seed_demo() -> dict[str, User]:
     """Create or refresh the demo people and documents. Safe to run any number of times:
-    the demo documents are taken away and loaded again as their files say."""
+    the demo documents are taken away and loaded again as their files say, and other
+    documents' links to them are kept."""
     people = _people()
-    Postmortem.objects.filter(key__in=[story.key for story in STORIES]).delete()
+    keys = [story.key for story in STORIES]
+    # Other documents may name a demo document as a related incident: that link is part of
+    # their signed content, so it outlives the reload.
+    links = Postmortem.related_incidents.through
+    kept = list(
+        links.objects.filter(to_postmortem__key__in=keys)
+        .exclude(from_postmortem__key__in=keys)
+        .values_list("from_postmortem_id", "to_postmortem__key")
+    )
+    Postmortem.objects.filter(key__in=keys).delete()
     with notifications.muted():  # a replay of the past: nobody is told about it today
         for story in STORIES:
             _load(story, people)
+    reloaded = dict(Postmortem.objects.filter(key__in=keys).values_list("key", "pk"))
+    links.objects.bulk_create(
+        links(from_postmortem_id=source, to_postmortem_id=reloaded[key]) for source, key in kept
+    )
     return people
 
 
@@ -130,17 +146,17 @@ def _load(story: Story, people) -> Postmortem:
         when += datetime.timedelta(hours=5)
         _save(pm, slug, changes, by=author, now=when)
     try:
-        workflow.submit_for_review(pm, by=author, now=start + datetime.timedelta(days=3, hours=6))
+        submit_for_review(pm, by=author, now=start + datetime.timedelta(days=3, hours=6))
         for n, username in enumerate(story.signers, start=1):
             pm = Postmortem.objects.with_document().get(pk=pm.pk)
             approval = next(a for a in pm.approvals.all() if a.assignee_id == people[username].pk)
-            workflow.record_signature(
+            record_signature(
                 approval,
                 by=people[username],
                 seen_hash=document_hash(pm),
                 now=start + datetime.timedelta(days=3 + n, hours=1 + n),
             )
-    except workflow.TransitionError as refused:
+    except TransitionError as refused:
         raise DemoError(f"{story.key}: {refused}") from None
     return pm
 

@@ -157,7 +157,7 @@ def live_meta(postmortem) -> Meta:
 
 def postmortem_markdown(postmortem, user=None) -> str:
     """The live document (loaded with ``with_document()``) as the template's Markdown, as
-    ``user`` may read it (whole when no user is given)."""
+    ``user`` may read it (with no user, as anyone may: restricted related incidents hidden)."""
     return to_markdown(
         canonical_content(postmortem), live_context(postmortem, user), live_meta(postmortem)
     )

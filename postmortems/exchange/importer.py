@@ -8,13 +8,13 @@ Draft's ``import_notes``. ``import_markdown`` creates the Draft through the work
 functions, in one transaction.
 """
 
-import datetime
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, TextField
+from django.utils import timezone
 
 from postmortems import markdown, workflow
 from postmortems.activity import log_action
@@ -251,7 +251,7 @@ def import_markdown(text: str, *, by, key: str = "", now=None) -> Result:
         title = title[:200]
     incident_date = parsed.incident_date
     if incident_date is None:
-        incident_date = datetime.date.today()
+        incident_date = (now or timezone.now()).date()
         parsed.notices.append(
             "No **Date** line: the incident date is today; change it in the Overview."
         )

@@ -5,8 +5,8 @@
 - ``results``: the matches, ranked, and where each one matched.
 
 The search page, the list page's "Find" box and "Similar incidents" all go through
-``results.find``. (Its limits are read where they live, e.g. ``search.results.CANDIDATES``:
-a copy here would not follow a change there.)
+``results.find``. (``CANDIDATES`` is read where it lives, ``search.results.CANDIDATES``,
+so that a test can lower it.)
 """
 
 from postmortems.search.index import reindex, reindex_all

@@ -53,9 +53,28 @@ def _sqlite_rank(parsed: ParsedQuery):
     return rank
 
 
+class Found(list):
+    """The ids ``find`` returns; ``capped`` when more matched than were ranked and counted."""
+
+    capped = False
+
+
+# A query that is one piece of a key ("0042", "INC-2026"): PostgreSQL's parser splits a key
+# into words at its hyphens, so such a piece is also looked for in the keys themselves.
+KEY_PIECE = re.compile(r"[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*")
+
+
+def _key_piece(parsed: ParsedQuery) -> str:
+    groups = parsed.groups
+    if len(groups) == 1 and len(groups[0]) == 1 and not groups[0][0].exclude:
+        text = groups[0][0].text
+        return text if KEY_PIECE.fullmatch(text) else ""
+    return ""
+
+
 def find(
     postmortems: QuerySet, parsed: ParsedQuery, *, sort: str = "relevance", filtered=False
-) -> list[int]:
+) -> Found:
     """The ids of those of ``postmortems`` that match, best (or newest, sort="date") first.
 
     At most ``CANDIDATES``, the most recent matches: so ranking and counting stay bounded
@@ -66,12 +85,18 @@ def find(
     """
     if not parsed.is_empty:
         if _postgres():
-            postmortems = postmortems.filter(search_document__vector=_ts_query(parsed))
+            matches = Q(search_document__vector=_ts_query(parsed))
+            if piece := _key_piece(parsed):
+                matches |= Q(key__icontains=piece)
+            postmortems = postmortems.filter(matches)
         else:
             postmortems = postmortems.filter(_sqlite_match(parsed))
     newest = postmortems.order_by("-incident_date", "-created_at").values_list("pk", flat=True)
-    newest = newest[:CANDIDATES]
+    newest = newest[: CANDIDATES + 1]  # one more, to know whether there were more
     ids = _through_the_index(newest) if filtered and not parsed.is_empty else list(newest)
+    capped = len(ids) > CANDIDATES
+    ids = Found(ids[:CANDIDATES])
+    ids.capped = capped
     if parsed.is_empty or sort == "date" or len(ids) < 2:
         return ids
     if _postgres():
@@ -79,6 +104,10 @@ def find(
         ranks = dict(
             SearchDocument.objects.filter(pk__in=ids).annotate(rank=rank).values_list("pk", "rank")
         )
+        if piece := _key_piece(parsed):  # the key it is a piece of first, as a key would be
+            keyed = Postmortem.objects.filter(pk__in=ids, key__icontains=piece)
+            for pk in keyed.values_list("pk", flat=True):
+                ranks[pk] = ranks.get(pk, 0) + 1
     else:
         ranks = dict(
             Postmortem.objects.filter(pk__in=ids)
@@ -87,7 +116,9 @@ def find(
         )
     position = {pk: n for n, pk in enumerate(ids)}
     # A key is weight A: the document it names comes first without a special case.
-    return sorted(ids, key=lambda pk: (-ranks.get(pk, 0), position[pk]))
+    ranked = Found(sorted(ids, key=lambda pk: (-ranks.get(pk, 0), position[pk])))
+    ranked.capped = capped
+    return ranked
 
 
 def _through_the_index(matches) -> list[int]:

@@ -41,11 +41,6 @@ class DetectionFields(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def detection_method_labels(self) -> list[str]:
-        labels = dict(DetectionMethod.choices)
-        return [labels[m] for m in self.detection_methods if m in labels]
-
 
 class DetectionForm(SectionForm):
     detection_methods = forms.MultipleChoiceField(

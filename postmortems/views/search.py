@@ -47,7 +47,7 @@ def search_view(request):
             "notices": notices,
             "problem": parsed.problem,
             "filtered": narrowed,
-            "capped": page is not None and page.paginator.count >= search.results.CANDIDATES,
+            "capped": page is not None and page.paginator.object_list.capped,
             "candidates": search.results.CANDIDATES,
             "query": query_without_page(request),
         },

@@ -22,7 +22,6 @@ from postmortems.workflow.errors import ContentChanged, TransitionError
 from postmortems.workflow.transitions import (
     create_draft,
     missing_for_review,
-    record_signature,
     reopen,
     request_changes,
     revision_of,
@@ -47,7 +46,6 @@ __all__ = [
     "missing_approvals",
     "missing_for_review",
     "policy_roles",
-    "record_signature",
     "remove_approval",
     "reopen",
     "request_changes",

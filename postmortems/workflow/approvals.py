@@ -266,7 +266,7 @@ def hand_over(approval, *, by, to):
     approval = _slot(pm, approval)
     if pm.status == Status.FINAL:
         raise TransitionError(f"{pm.key} is Final; its approvals no longer change.")
-    if not (approval.assignee_id == by.pk or permissions.is_admin(by)):
+    if not permissions.can_hand_over(by, pm, approval):
         raise TransitionError(
             f"Only {approval.assignee.name if approval.assignee_id else 'its holder'} or an "
             f"administrator can hand over {approval.role}."

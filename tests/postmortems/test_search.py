@@ -72,6 +72,18 @@ class TestFindingTheDemoIncident:
     def test_it_finds_it_by_its_key(self, author_client):
         assert found(author_client, q="INCIDENT-12345")[0] == "INCIDENT-12345"
 
+    @pytest.mark.parametrize(
+        "piece, key",
+        [
+            ("12345", "INCIDENT-12345"),
+            ("incident-1234", "INCIDENT-12345"),
+            ("2401", "INCIDENT-12401"),
+        ],
+    )
+    def test_it_finds_it_by_a_piece_of_its_key(self, author_client, piece, key):
+        # PostgreSQL's parser splits a key at its hyphens: a piece of one is looked up too.
+        assert found(author_client, q=piece)[0] == key
+
     def test_the_header_search_box_goes_to_search(self, author_client):
         body = author_client.get("/").content.decode()
         assert 'action="/search/"' in body
@@ -168,6 +180,15 @@ class TestFilters:
         assert '<option value="api" selected>' in body
         assert '<option value="date" selected>' in body
 
+    def test_a_service_or_a_person_called_null_is_a_name(self, author_client, three, indexed):
+        # django-filter reads "null" as "is NULL" unless told otherwise.
+        with indexed():
+            named = PostmortemFactory(key="INC-2026-0009", title="Null outage")
+            named.tags.set([Tag.objects.create(name="null")])
+            named.authors.add(UserFactory(username="null"))
+        assert found(author_client, q="outage", service="null") == ["INC-2026-0009"]
+        assert found(author_client, q="outage", author="null") == ["INC-2026-0009"]
+
     def test_with_nothing_asked_it_lists_nothing_and_says_how(self, author_client, three):
         response = author_client.get("/search/")
         assert response.context["page"] is None
@@ -208,6 +229,16 @@ class TestSortAndPages:
         response = author_client.get("/search/", {"q": "zebra"})
         assert response.context["page"].paginator.count == 3
         assert "More than 3 postmortems match" in response.content.decode()
+
+    def test_exactly_the_candidates_is_not_more_than_them(
+        self, author_client, indexed, monkeypatch
+    ):
+        with indexed():
+            PostmortemFactory.create_batch(3, title="Zebra crossing")
+        monkeypatch.setattr(search.results, "CANDIDATES", 3)
+        body = author_client.get("/search/", {"q": "zebra"}).content.decode()
+        assert "More than" not in body
+        assert "3 postmortems match" in body
 
 
 class TestSyntax:

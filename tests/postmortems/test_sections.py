@@ -189,6 +189,13 @@ def test_every_content_field_is_shown_by_the_read_view(name):
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.slug)
+def test_an_extra_text_is_a_text_field_of_its_section(section):
+    for name in section.extra_texts:
+        assert name in section.field_names
+        assert isinstance(section.fields_model._meta.get_field(name), models.TextField)
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda s: s.slug)
 def test_every_section_template_shows_its_extra_texts(section):
     assert 'include "postmortems/sections/_extras.html"' in template_source(section.template)
 

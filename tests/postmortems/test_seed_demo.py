@@ -9,6 +9,7 @@ from postmortems import demo
 from postmortems.content import document_hash, is_current
 from postmortems.models import Activity, DocumentVersion, Postmortem
 from postmortems.sections import SECTIONS
+from tests.factories import PostmortemFactory
 
 
 @pytest.mark.django_db
@@ -136,3 +137,15 @@ def test_a_demo_step_the_rules_refuse_stops_the_loading(monkeypatch):
     with pytest.raises(demo.DemoError, match="INCIDENT-12401"):
         demo.seed_demo()
     assert not Postmortem.objects.filter(key="INCIDENT-12401").exists()  # all or nothing
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_again_keeps_other_documents_links_to_it(author):
+    call_command("seed_demo")
+    mine = PostmortemFactory(key="INC-2026-0500", authors=[author])
+    mine.related_incidents.set([Postmortem.objects.get(key="INCIDENT-8901")])
+    before = document_hash(Postmortem.objects.with_document().get(pk=mine.pk))
+    call_command("seed_demo")
+    mine = Postmortem.objects.with_document().get(pk=mine.pk)
+    assert [p.key for p in mine.related_incidents.all()] == ["INCIDENT-8901"]
+    assert document_hash(mine) == before  # its signed content did not change behind it
