@@ -47,8 +47,9 @@ def no_op(queryset, name, value):
 
 
 class FilterSet(filters.FilterSet):
-    """Always bound (an empty query string is a list with no filters chosen), and read
-    through ``usable()``: the values that passed validation."""
+    """Built from ``request.GET`` itself, never ``None``: an empty query string is a bound
+    list with no filter chosen, so the defaults apply. Read through ``usable()``: the values
+    that passed validation."""
 
     def usable(self) -> dict:
         self.form.is_valid()
