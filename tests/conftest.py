@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from tests.factories import PASSWORD, PostmortemFactory, UserFactory
+from tests.factories import PASSWORD, PostmortemFactory, UserFactory, ready_for_review
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -101,3 +101,17 @@ def author_client(client, author):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def doc(author, coauthor, reviewer, approver):
+    """A complete Draft, ready for review: two authors, a reviewer and an approver in their
+    slots. (A module that needs another document defines its own ``doc``.)"""
+    return ready_for_review(
+        authors=[author, coauthor],
+        slots=[
+            ("Author", author, True),
+            ("Reviewer (SRE Lead)", reviewer, False),
+            ("Approver (VP Eng)", approver, False),
+        ],
+    )

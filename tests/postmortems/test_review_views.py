@@ -4,21 +4,9 @@ from django.test.utils import CaptureQueriesContext
 
 from postmortems import workflow
 from postmortems.models import Approval, Comment, Postmortem
-from tests.factories import PASSWORD, UserFactory, ready_for_review, shown_hash, sign
+from tests.factories import PASSWORD, UserFactory, shown_hash, sign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def doc(author, coauthor, reviewer, approver):
-    return ready_for_review(
-        authors=[author, coauthor],
-        slots=[
-            ("Author", author, True),
-            ("Reviewer (SRE Lead)", reviewer, False),
-            ("Approver (VP Eng)", approver, False),
-        ],
-    )
 
 
 def url(doc, rest=""):

@@ -11,7 +11,7 @@ from django.test import Client
 
 from postmortems import workflow
 from postmortems.models import Activity, Approval, Comment, Postmortem
-from tests.factories import ActionItemFactory, ready_for_review, sign
+from tests.factories import ActionItemFactory, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +24,6 @@ def as_user(user):
 
 def messages_of(response):
     return " ".join(str(m) for m in response.context["messages"])
-
-
-@pytest.fixture
-def doc(author, coauthor, reviewer, approver):
-    return ready_for_review(
-        authors=[author, coauthor],
-        slots=[
-            ("Author", author, True),
-            ("Reviewer (SRE Lead)", reviewer, False),
-            ("Approver (VP Eng)", approver, False),
-        ],
-    )
 
 
 class TestOddNumbers:

@@ -6,22 +6,10 @@ from django.core import mail
 from postmortems import editing, permissions, workflow
 from postmortems.content import document_hash, is_current
 from postmortems.models import Activity, Approval, Postmortem
-from tests.factories import PASSWORD, PostmortemFactory, ready_for_review, sign
+from tests.factories import PASSWORD, PostmortemFactory, sign
 
 pytestmark = pytest.mark.django_db
 Status = Postmortem.Status
-
-
-@pytest.fixture
-def doc(author, coauthor, reviewer, approver):
-    return ready_for_review(
-        authors=[author, coauthor],
-        slots=[
-            ("Author", author, True),
-            ("Reviewer (SRE Lead)", reviewer, False),
-            ("Approver (VP Eng)", approver, False),
-        ],
-    )
 
 
 def slot(doc, role):
