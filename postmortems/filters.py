@@ -6,6 +6,8 @@ the valid ones only); the rest of the filters still apply. Choices are checked i
 no typed value reaches a lookup unvalidated.
 """
 
+from functools import cached_property
+
 import django_filters as filters
 from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
@@ -65,11 +67,9 @@ class FilterSet(filters.FilterSet):
         data = self.usable()
         return any(data.get(name) for name in self.filters if name not in ("q", "sort"))
 
-    @property
+    @cached_property
     def parsed(self) -> search.ParsedQuery:
-        if not hasattr(self, "_parsed"):
-            self._parsed = search.parse(self.usable().get("q", ""))
-        return self._parsed
+        return search.parse(self.usable().get("q", ""))
 
 
 class PostmortemFilter(FilterSet):

@@ -19,7 +19,7 @@ from django.db import transaction
 from accounts.models import User
 from postmortems import editing, notifications
 from postmortems.content import document_hash
-from postmortems.exchange.importer import import_markdown
+from postmortems.exchange.importer import import_markdown, parse
 from postmortems.models import Postmortem
 from postmortems.sections import BY_SLUG
 from postmortems.workflow import TransitionError, submit_for_review
@@ -133,7 +133,9 @@ def _people() -> dict[str, User]:
 def _load(story: Story, people) -> Postmortem:
     text = (DOCUMENTS / f"{story.key}.md").read_text(encoding="utf-8")
     author = people[story.author]
-    day = _incident_date(text)
+    day = parse(text).incident_date  # as the import reads it: the review starts the day after
+    if day is None:
+        raise DemoError(f"{story.key}.md needs its **Date** line")
     start = datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time(9, 30), tzinfo=datetime.UTC
     )
@@ -159,13 +161,6 @@ def _load(story: Story, people) -> Postmortem:
     except TransitionError as refused:
         raise DemoError(f"{story.key}: {refused}") from None
     return pm
-
-
-def _incident_date(text: str) -> datetime.date:
-    for line in text.splitlines():
-        if line.startswith("**Date**:"):
-            return datetime.date.fromisoformat(line.partition(":")[2].strip())
-    raise DemoError("a demo document needs its **Date** line")
 
 
 def _save(pm, slug: str, changes: dict, *, by, now) -> None:
