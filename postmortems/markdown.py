@@ -185,24 +185,27 @@ def convert(text: str, *, timeout: float = TEXT_SECONDS) -> str:
         allowed = min(timeout, budget.seconds - budget.spent)
         if allowed <= 0.01:
             raise RenderFailed("page-budget")
+    # What a text costs is the worker's CPU time, not the time it waited for a core on a busy
+    # machine: a memoised one-line text timed on a loaded machine was refused when saved.
     started = time.monotonic()
     try:
-        status, payload = engine.pool().convert(text, allowed)
+        status, payload, seconds = engine.pool().convert(text, allowed)
     except engine.Late:
+        if budget is not None:
+            budget.spent += time.monotonic() - started
         reason = "too-slow" if allowed >= timeout else "page-budget"
         if allowed >= TEXT_SECONDS:
             _remember_failure(text, reason)
         raise RenderFailed(reason) from None
     except engine.Broken:
         raise RenderFailed("unavailable") from None
-    finally:
-        if budget is not None:
-            budget.spent += time.monotonic() - started
+    if budget is not None:
+        budget.spent += seconds
     if status != engine.OK:
         reason = {engine.TOO_DEEP: "too-deep", engine.TOO_LARGE: "too-large"}.get(status, "failed")
         _remember_failure(text, reason)
         raise RenderFailed(reason)
-    _memo.put(text, payload, time.monotonic() - started)
+    _memo.put(text, payload, seconds)
     return payload
 
 

@@ -74,6 +74,10 @@ MAX_GROWTH = 20
 # with a MemoryError in the worker instead of the machine swapping.
 WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
 STARTUP_SECONDS = 20
+# A budget counts the worker's own CPU time: on a machine busy with other work the worker may
+# wait for a core, which says nothing about the text (a one-line text was refused as "too slow"
+# on a loaded machine). Waiting is still capped at this many times the budget, plus a second.
+STARVED_FACTOR = 8
 MAX_IDLE_WORKERS = 4
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,6 +202,16 @@ def serve(stdin=None, stdout=None) -> None:
 # --- the client (runs in the web process) ------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time a process has used (Linux's /proc), or None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Late(Exception):
     """The worker did not answer within the time allowed (it has been stopped)."""
 
@@ -221,6 +235,8 @@ class Worker:
         except (OSError, ValueError) as exc:  # no processes or descriptors left
             raise Broken(str(exc)) from exc
         self._out = self.process.stdout.fileno()
+        # (budget, CPU time at the start, hard cap) of the conversion under way; none yet.
+        self._budget = (0.0, None, 0.0)
         self._poll = select.poll()
         self._poll.register(self._out, select.POLLIN)
         try:
@@ -231,8 +247,16 @@ class Worker:
             self.stop()
             raise Broken("the Markdown worker did not start")
 
-    def convert(self, text: str, timeout: float) -> tuple[int, str]:
-        deadline = time.monotonic() + timeout
+    def convert(self, text: str, timeout: float) -> tuple[int, str, float]:
+        """(status, HTML or reason, seconds): the seconds are the worker's CPU time where it
+        can be read (else the time waited)."""
+        start = time.monotonic()
+        deadline = start + timeout
+        self._budget = (
+            timeout,
+            cpu_seconds(self.process.pid),
+            start + timeout * STARVED_FACTOR + 1,
+        )
         data = text.encode("utf-8", "replace")
         try:
             self.process.stdin.write(struct.pack(">I", len(data)) + data)
@@ -241,9 +265,13 @@ class Worker:
             raise Broken(str(exc)) from exc
         try:
             status, size = struct.unpack(">BI", self._read(5, deadline))
-            return status, self._read(size, deadline).decode("utf-8")
+            payload = self._read(size, deadline).decode("utf-8")
         except (OSError, ValueError) as exc:
             raise Broken(str(exc)) from exc
+        cpu_start, cpu_end = self._budget[1], cpu_seconds(self.process.pid)
+        if cpu_start is None or cpu_end is None:
+            return status, payload, time.monotonic() - start
+        return status, payload, cpu_end - cpu_start
 
     def _read(self, size: int, deadline: float) -> bytes:
         chunks, remaining = [], size
@@ -251,13 +279,26 @@ class Worker:
             wait = deadline - time.monotonic()
             # poll, not select: select cannot watch a descriptor numbered 1024 or above.
             if wait <= 0 or not self._poll.poll(wait * 1000):
-                raise Late
+                deadline = self._starved_until()
+                if deadline is None:
+                    raise Late
+                continue
             chunk = os.read(self._out, remaining)
             if not chunk:
                 raise Broken("the Markdown worker stopped")
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+    def _starved_until(self) -> float | None:
+        """Past the deadline by the clock: a new deadline if the worker has used less CPU time
+        than its budget (it was waiting for a core), within the cap; None when it is late."""
+        budget, cpu_start, cap = self._budget
+        now = time.monotonic()
+        used = cpu_seconds(self.process.pid) if cpu_start is not None else None
+        if used is None or now >= cap or used - cpu_start >= budget:
+            return None
+        return min(cap, now + max(budget - (used - cpu_start), 0.02))
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -277,8 +318,9 @@ class Pool:
         self.idle: list[Worker] = []
         self.lock = threading.Lock()
 
-    def convert(self, text: str, timeout: float) -> tuple[int, str]:
-        """(status, HTML or reason); raises Late or Broken, having stopped that worker."""
+    def convert(self, text: str, timeout: float) -> tuple[int, str, float]:
+        """(status, HTML or reason, seconds it took the worker); raises Late or Broken, having
+        stopped that worker."""
         with self.lock:
             worker = self.idle.pop() if self.idle else None
         if worker is None:
