@@ -102,6 +102,7 @@ LAYERS = [
     (
         "accounts",
         "postmortems.values",
+        "postmortems.merge",
         "postmortems.fields",
         "postmortems.markdown",
         "postmortems.markdown_engine",

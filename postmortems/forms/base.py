@@ -3,10 +3,12 @@ people one can pick, and the two kinds of editor form (a section, a table row), 
 the revision it was opened at so that a save over a newer one is refused, not applied."""
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 from accounts.models import User
+from postmortems import merge
 from postmortems.markdown import validate_renderable, validate_renderable_lines
 from postmortems.values import single_line
 
@@ -46,6 +48,7 @@ def limit_text(fields, *, points=()):
             ]
             field.validators.append(_text_limit(limit, points=name in points))
             field.widget.attrs.pop("maxlength", None)
+            field.widget.attrs["data-limit"] = limit
 
 
 def one_line(fields):
@@ -78,10 +81,129 @@ def _text_limit(limit, *, points=False):
     return validate
 
 
-class SectionForm(forms.ModelForm):
+class Mergeable:
+    """A form that can be merged with a save made after it was opened (``postmortems.merge``).
+
+    It carries, in the hidden field ``base``, the values it was opened with, signed so that
+    only this app's own snapshot is trusted as the base of a merge. The snapshot holds only
+    what the form showed: of a set of documents, those this person may choose.
+    """
+
+    # Bounds the hidden snapshot: every field's limit, a few times over, and no more.
+    MAX_BASE = 400_000
+    bookkeeping = ("base", "section_revision", "revision")
+
+    def _salt(self):
+        return f"postmortems.merge:{type(self).__name__}:{self.instance.pk}"
+
+    def merged_names(self):
+        return [name for name in self.fields if name not in self.bookkeeping]
+
+    def kind(self, name):
+        field = self.fields[name]
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+            return merge.SET
+        if isinstance(field.widget, forms.Textarea):
+            return merge.TEXT
+        return merge.VALUE
+
+    def _plain(self, name, value):
+        """A value as the snapshot keeps it: a text as typed, else ``merge.comparable``."""
+        field = self.fields[name]
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            ids = merge.comparable(value or [])
+            allowed = ids and {
+                str(pk) for pk in field.queryset.filter(pk__in=ids).values_list("pk", flat=True)
+            }
+            return [pk for pk in ids if pk in allowed]
+        if self.kind(name) == merge.TEXT:
+            return merge.normalise(str(value or ""))
+        comparable = merge.comparable(value)
+        return list(comparable) if isinstance(comparable, tuple) else comparable
+
+    def opened_values(self) -> dict:
+        """What the form shows before anything is typed: its initial values."""
+        return {
+            name: self._plain(name, self.get_initial_for_field(self.fields[name], name))
+            for name in self.merged_names()
+        }
+
+    def typed_values(self) -> dict:
+        return {
+            name: self._plain(name, self.cleaned_data.get(name)) for name in self.merged_names()
+        }
+
+    def signed_base(self) -> str:
+        return signing.dumps(self.opened_values(), salt=self._salt(), compress=True)
+
+    def base_values(self) -> dict | None:
+        """The values the form was opened with, or None if it does not say (or not truly)."""
+        raw = self.data.get(self.add_prefix("base"), "")
+        if not raw or len(raw) > self.MAX_BASE:
+            return None
+        try:
+            values = signing.loads(raw, salt=self._salt())
+        except signing.BadSignature:
+            return None
+        return values if isinstance(values, dict) else None
+
+    def merge_with(self, theirs) -> tuple:
+        """Merge what was typed here with the unbound form ``theirs``, opened on the content
+        saved meanwhile. Returns (data, [merge.Field]): the data to bind a new form to, on
+        that content, with every field merged or, where it could not be, a proposal (a text:
+        both sides' lines; anything else: their value) and the conflict marked."""
+        base = self.base_values()
+        now, mine = theirs.opened_values(), self.typed_values()
+        data = self.data.copy()
+        outcomes = []
+        for name in self.merged_names():
+            kind = self.kind(name)
+            if base is not None and name in base:
+                start = base[name]
+            else:  # no trustworthy base: everything that differs is both sides' change
+                start = [] if kind == merge.SET else "\x00unknown"
+            outcome = merge.merge_field(kind, start, mine[name], now[name], name)
+            key = self.add_prefix(name)
+            if outcome.conflict and kind == merge.TEXT:
+                data[key] = outcome.both
+            elif outcome.conflict or outcome.changed == "theirs":
+                _set_data(data, key, theirs[name])
+            elif outcome.changed == "both" and kind == merge.SET:
+                data.setlist(key, [str(pk) for pk in outcome.value])
+            elif outcome.changed == "both" and kind == merge.TEXT:
+                data[key] = outcome.value
+            outcomes.append(outcome)
+        data[self.add_prefix("base")] = theirs.signed_base()
+        return data, outcomes
+
+    def displayed(self, name, value) -> str:
+        """A value as a person reads it, for showing two versions side by side."""
+        return _display(value, self.fields[name])
+
+
+def _set_data(data, key, bound_field):
+    """Put a bound field's shown value into form data, as its widget would post it."""
+    value = bound_field.value()
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        if value:
+            data[key] = "on"
+        else:
+            data.pop(key, None)
+    elif isinstance(value, list | tuple):
+        data.setlist(key, [str(v) for v in value])
+    elif isinstance(widget, forms.widgets.ChoiceWidget):
+        data[key] = "" if value is None else str(value)
+    else:
+        formatted = widget.format_value(value)
+        data[key] = "" if formatted is None else str(formatted)
+
+
+class SectionForm(Mergeable, forms.ModelForm):
     """A section of the guided editor (bound to the document model by its section)."""
 
     section_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    base = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     # Text fields shown one point per line (What went well, What went poorly).
     point_fields: tuple[str, ...] = ()
@@ -92,49 +214,8 @@ class SectionForm(forms.ModelForm):
         limit_text(self.fields, points=self.point_fields)
         one_line(self.fields)
         iso_dates(self.fields)
-
-    def changed_values(self, saved):
-        """[(label, saved value, typed value)] where another save left something else.
-
-        Only what the person may choose is compared: a related incident they may not see is
-        neither a difference nor named (nor its id).
-        """
-        differences = []
-        for name, field in self.fields.items():
-            if name == "section_revision":
-                continue
-            typed = self.data.get(self.add_prefix(name), "")
-            mine = (
-                field.prepare_value(self.cleaned_data.get(name))
-                if name in self.cleaned_data
-                else typed
-            )
-            theirs = _model_value(saved, name)
-            if isinstance(field, forms.ModelMultipleChoiceField):
-                allowed = {str(pk) for pk in field.queryset.values_list("pk", flat=True)}
-                mine = [v for v in mine or [] if str(getattr(v, "pk", v)) in allowed]
-                theirs = [v for v in theirs if str(v.pk) in allowed]
-            else:
-                theirs = field.prepare_value(theirs)
-            if _comparable(mine) != _comparable(theirs):
-                differences.append((field.label, _display(theirs, field), name))
-        return differences
-
-
-def _model_value(instance, name):
-    value = getattr(instance, name)
-    if hasattr(value, "all"):
-        items = list(value.all())
-        return [t.name for t in items] if name == "tags" else items
-    return value
-
-
-def _comparable(value):
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple | set):
-        return sorted(str(getattr(v, "pk", v)) for v in value)
-    return str(getattr(value, "pk", value)).strip().replace("\r\n", "\n")
+        if not self.is_bound:  # when shown: a subclass's __init__ may narrow its choices first
+            self.fields["base"].initial = self.signed_base
 
 
 def _display(value, field):
@@ -150,11 +231,12 @@ def _display(value, field):
     return str(value)
 
 
-class RowForm(forms.ModelForm):
+class RowForm(Mergeable, forms.ModelForm):
     """One row of a table in the document."""
 
     # The row's revision the form was opened at; an edit without it is a conflict (editing).
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    base = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     def __init__(self, *args, postmortem=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,3 +246,5 @@ class RowForm(forms.ModelForm):
         limit_text(self.fields)
         one_line(self.fields)
         iso_dates(self.fields)
+        if self.instance.pk and not self.is_bound:
+            self.fields["base"].initial = self.signed_base

@@ -282,6 +282,7 @@ SECTION = Section(
             "tracker_url": "a link",
         },
         person=("owner_name", "owner"),
+        keep=("category", "priority"),
     ),
     checks=(
         ("At least one action item", lambda p: bool(p.action_items.all())),

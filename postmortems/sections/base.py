@@ -50,6 +50,9 @@ class Rows:
     unsearched: dict = field(default_factory=dict)
     # How the import turns a person's name into an account: (name field, account field).
     person: tuple[str, str] | None = None
+    # The choices the add form keeps from the row just added (people add items of one
+    # category and priority in a run).
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # a section is itself: compared and hashed by identity

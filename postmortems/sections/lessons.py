@@ -109,6 +109,7 @@ SECTION = Section(
         content_fields=("category", "text"),
         search_fields=("text",),
         unsearched={"category": "a choice"},
+        keep=("category",),
     ),
     checks=(
         ("A technical learning", has_rows("lessons", category=Lesson.Category.TECHNICAL)),

@@ -130,9 +130,18 @@ class SeverityHelpMixin:
 class OverviewForm(SeverityHelpMixin, SectionForm):
     authors = forms.ModelMultipleChoiceField(
         queryset=people(),
-        help_text="Everyone who writes this document. Any author may edit any section.",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Everyone who writes this document. Any author may edit any section. "
+        "A click adds or removes one person.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "A postmortem needs at least one author."},
     )
+    # Asked only when someone unticks themselves: they would lose the right to edit.
+    confirm_leave = forms.BooleanField(
+        required=False,
+        widget=forms.HiddenInput,
+        label="Yes, remove me from the authors: I will no longer be able to edit this document.",
+    )
+    bookkeeping = (*SectionForm.bookkeeping, "confirm_leave")
     tags = TagsField(
         label="Services",
         required=False,
@@ -152,13 +161,33 @@ class OverviewForm(SeverityHelpMixin, SectionForm):
         ]
         widgets = {"incident_date": DateInput(), "executive_summary": markdown_area(5)}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.order_fields(["title", "incident_date", "severity", "authors", "confirm_leave"])
         if self.instance.pk:
             self.initial["tags"] = [t.name for t in self.instance.tags.all()]
         self.fields["viewers"].queryset = people()
         self.fields["viewers"].widget.attrs["size"] = 4
         self._add_severity_help()
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("authors")
+        leaving = (
+            chosen is not None
+            and self.user is not None
+            and self.instance.pk
+            and self.user in self.instance.authors.all()
+            and self.user not in chosen
+        )
+        if leaving and not cleaned.get("confirm_leave"):
+            self.fields["confirm_leave"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_leave",
+                "You unticked yourself. Tick this box to confirm, or tick your name again.",
+            )
+        return cleaned
 
 
 # --- the template's Markdown -------------------------------------------------------------------
@@ -261,6 +290,7 @@ SECTION = Section(
     "in 2-3 sentences: what happened, the impact, and the resolution.",
     fields_model=OverviewFields,
     form_base=OverviewForm,
+    form_needs_user=True,
     checks=(
         ("Title", has("title")),
         ("Incident date", has("incident_date")),

@@ -181,6 +181,7 @@ SECTION = Section(
         content_fields=("kind", "title", "url"),
         search_fields=("title",),
         unsearched={"kind": "a choice", "url": "a link"},
+        keep=("kind",),
     ),
     rows_first=True,
     required=False,

@@ -7,7 +7,7 @@ errors and the typed text on failure); with htmx the row table is swapped in pla
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -82,11 +82,14 @@ def _rows_context(section, postmortem, *, add_form=None, edit_form=None):
     }
 
 
-def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None, status=200):
+def _render_rows(request, section, postmortem, *, add_form=None, edit_form=None, status=200,
+                 focus=False):  # fmt: skip
     """The htmx answer: the section's table and add form, fresh from the database."""
     postmortem = Postmortem.objects.with_document().get(pk=postmortem.pk)
     context = document_context(postmortem, request.user)
     context["section"] = section
+    context["focus_add"] = focus
+    context["section_state"] = next(c for c in context["completeness"] if c.section == section)
     context.update(_rows_context(section, postmortem, add_form=add_form, edit_form=edit_form))
     # The sidebar's completeness and the computed figures change with the rows: swapped too.
     return render(request, "postmortems/editor/_rows_response.html", context, status=status)
@@ -117,20 +120,19 @@ def edit_section(request, key, section):
         messages.error(request, "Nothing was saved: please correct the fields marked below.")
         return _render_editor(request, section, postmortem, form=form, status=200)
     try:
-        editing.save_section(postmortem, section.slug, form, by=request.user)
+        form, merged, conflict = _save_merging(request, section, postmortem, form)
     except editing.EditRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except editing.EditConflict as exc:
-        conflict = {"by": exc.by, "at": exc.at, "changes": form.changed_values(exc.current)}
-        # Keep every word typed; the next save (after merging) is based on the newer version.
-        data = request.POST.copy()
-        data["section_revision"] = editing.section_revision(exc.current, section.slug)
-        form = _section_form(section, request, postmortem, data=data)
-        form.is_valid()
+        return _refused(request, section, postmortem, form, exc)
+    if conflict is not None:
         return _render_editor(
             request, section, postmortem, form=form, conflict=conflict, status=409
         )
-    messages.success(request, f"{section.title} saved.")
+    _say_merged(request, section.title, merged)
+    if not permissions.can_edit(request.user, form.instance):
+        # Removed themselves from the authors (confirmed): the document, if still theirs to read.
+        if Postmortem.objects.visible_to(request.user).filter(pk=postmortem.pk).exists():
+            return redirect(postmortem)
+        return redirect("postmortems:list")
     if "_next" in request.POST:
         following = next_section(section)
         if following is None:
@@ -139,35 +141,138 @@ def edit_section(request, key, section):
     return redirect(_editor_url(postmortem, section))
 
 
-def _find_row(section, postmortem, row_id):
+def _save_merging(request, section, postmortem, form, attempts=3):
+    """Save the section; if someone saved it since the form was opened, merge field by field
+    and save the merge. Returns (form, merged fields, conflict): a conflict (fields both
+    changed that no merge could join) saves nothing and comes back with the form to resolve."""
+    merged = []
+    for _ in range(attempts):
+        try:
+            editing.save_section(postmortem, section.slug, form, by=request.user)
+            return form, merged, None
+        except editing.EditConflict as exc:
+            postmortem = Postmortem.objects.with_document().get(pk=postmortem.pk)
+            theirs = _section_form(section, request, postmortem)
+            data, outcomes = form.merge_with(theirs)
+            data["section_revision"] = editing.section_revision(postmortem, section.slug)
+            mine = form
+            form = _section_form(section, request, postmortem, data=data)
+            conflicts = [o for o in outcomes if o.conflict]
+            merged += [
+                (exc.by, str(mine.fields[o.name].label))
+                for o in outcomes
+                if o.changed in ("theirs", "both") and not o.conflict
+            ]
+            if conflicts or not form.is_valid():
+                return form, merged, _conflict(exc, mine, theirs, conflicts, merged)
+    raise editing.EditRefused("The section kept changing while saving: please save again.")
+
+
+def _conflict(exc, mine, theirs, conflicts, merged):
+    """What the conflict panel shows: each field both changed, their value beside mine."""
+    fields = []
+    for outcome in conflicts:
+        name = outcome.name
+        field = mine.fields[name]
+        fields.append(
+            {
+                "name": name,
+                "id": mine[name].id_for_label,
+                "label": field.label,
+                "text": mine.kind(name) == "text",
+                "theirs": mine.displayed(name, theirs[name].value()),
+                "mine": mine.displayed(name, field.prepare_value(mine.cleaned_data.get(name))),
+            }
+        )
+    return {
+        "by": exc.by,
+        "at": exc.at,
+        "fields": fields,
+        "merged": sorted({label for _, label in merged}),
+    }
+
+
+def _say_merged(request, title, merged):
+    if not merged:
+        messages.success(request, f"{title} saved.")
+        return
+    people = sorted({by for by, _ in merged if by}) or ["someone else"]
+    labels = sorted({label for _, label in merged})
+    messages.success(
+        request,
+        f"{title} saved and merged with what {' and '.join(people)} saved meanwhile "
+        f"({', '.join(labels)}): every change is kept.",
+    )
+
+
+def _refused(request, section, postmortem, form, exc):
+    """The editor again with everything typed kept, and why it could not be saved."""
+    messages.error(request, f"Nothing was saved: {exc} Your text is kept below.")
+    return _render_editor(request, section, postmortem, form=form, status=403)
+
+
+def _rows_of(section):
     if section.rows is None:
         raise Http404("This section has no table.")
-    return get_object_or_404(section.rows.model, pk=row_id, postmortem=postmortem)
+    return section.rows
 
 
-def _after_row_change(request, section, postmortem, message, anchor="rows"):
+def _find_row(section, postmortem, row_id):
+    """The row, or None when it is not (or no longer) in this document."""
+    return _rows_of(section).model.objects.filter(pk=row_id, postmortem=postmortem).first()
+
+
+def _kept_section_form(request, section, postmortem):
+    """Without JavaScript a row is added or removed with the whole page's form: the section's
+    own fields come along, unsaved. They are given back, still unsaved, when they differ from
+    what is saved; None when there is nothing to keep."""
+    if section.form is None or "section_revision" not in request.POST:
+        return None
+    form = _section_form(section, request, postmortem, data=request.POST)
+    return form if form.has_changed() else None
+
+
+def _after_row_change(request, section, postmortem, message, anchor="rows", *, sticky=None):
     if request.htmx:
-        return _render_rows(request, section, postmortem)
+        return _render_rows(request, section, postmortem, add_form=sticky, focus=True)
     messages.success(request, message)
-    return redirect(_editor_url(postmortem, section, anchor))
+    kept = _kept_section_form(request, section, postmortem)
+    if kept is None:
+        return redirect(_editor_url(postmortem, section, anchor))
+    messages.info(request, f"Your unsaved changes to {section.title} are kept below: save them.")
+    postmortem = Postmortem.objects.with_document().get(pk=postmortem.pk)
+    return _render_editor(request, section, postmortem, form=kept, add_form=sticky)
 
 
-def _row_errors(request, section, postmortem, *, add_form=None, edit_form=None, status=200):
+def _row_errors(request, section, postmortem, *, add_form=None, edit_form=None, status=200,
+                message="Nothing was saved: please correct the fields marked below."):  # fmt: skip
     if request.htmx:
         return _render_rows(
             request, section, postmortem, add_form=add_form, edit_form=edit_form, status=status
         )
-    messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    messages.error(request, message)
     return _render_editor(
-        request, section, postmortem, add_form=add_form, edit_form=edit_form, status=status
+        request,
+        section,
+        postmortem,
+        form=_kept_section_form(request, section, postmortem),
+        add_form=add_form,
+        edit_form=edit_form,
+        status=status,
     )
+
+
+def _sticky_add_form(section, postmortem, posted):
+    """A fresh add form that keeps the choices people repeat row after row (category,
+    priority…), as the row just added had them."""
+    keep = {name: posted.cleaned_data[name] for name in section.rows.keep}
+    return section.rows.form(initial=keep, postmortem=postmortem, prefix="new")
 
 
 @require_POST
 def row_add(request, key, section):
     section, postmortem = _load(request, key, section)
-    if section.rows is None:
-        raise Http404("This section has no table.")
+    _rows_of(section)
     form = _row_form(section, postmortem, data=request.POST)
     if not form.is_valid():
         return _row_errors(request, section, postmortem, add_form=form)
@@ -175,13 +280,27 @@ def row_add(request, key, section):
         editing.add_row(postmortem, section.slug, form, by=request.user)
     except editing.EditRefused as exc:
         raise PermissionDenied(str(exc)) from exc
-    return _after_row_change(request, section, postmortem, f"The {section.rows.noun} was added.")
+    return _after_row_change(
+        request,
+        section,
+        postmortem,
+        f"The {section.rows.noun} was added.",
+        "add-row-title",
+        sticky=_sticky_add_form(section, postmortem, form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def row_edit(request, key, section, row_id):
     section, postmortem = _load(request, key, section)
     row = _find_row(section, postmortem, row_id)
+    if row is None and request.method == "GET":
+        messages.warning(request, f"That {section.rows.noun} was removed meanwhile.")
+        if request.htmx:
+            return _render_rows(request, section, postmortem)
+        return redirect(_editor_url(postmortem, section, "rows"))
+    if row is None:
+        return _row_gone(request, section, postmortem)
     if request.method == "GET":
         if request.htmx:
             return _render_rows(
@@ -191,28 +310,72 @@ def row_edit(request, key, section, row_id):
     form = _row_form(section, postmortem, data=request.POST, instance=row)
     if not form.is_valid():
         return _row_errors(request, section, postmortem, edit_form=form)
-    try:
-        editing.update_row(postmortem, section.slug, form, by=request.user)
-    except editing.EditRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except editing.EditConflict as exc:
-        if exc.current is None:
-            form.add_error(
-                None,
-                f"Someone deleted this {section.rows.noun} meanwhile. Copy your text and add it again.",
-            )
-        else:
-            form.add_error(
-                None,
-                f"Someone else changed this {section.rows.noun} meanwhile; the table shows their version. "
-                "Your text is kept here: merge it and save again.",
-            )
-            form.data = form.data.copy()
-            form.data[form.add_prefix("revision")] = exc.current.revision
-            form.conflict_row = exc.current
-        return _row_errors(request, section, postmortem, edit_form=form, status=409)
-    return _after_row_change(
-        request, section, postmortem, f"The {section.rows.noun} was saved.", f"row-{row.pk}"
+    merged = []
+    for _ in range(3):
+        try:
+            editing.update_row(postmortem, section.slug, form, by=request.user)
+            break
+        except editing.EditRefused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except editing.EditConflict as exc:
+            if exc.current is None:
+                return _row_gone(request, section, postmortem)
+            theirs = _row_form(section, postmortem, instance=exc.current)
+            data, outcomes = form.merge_with(theirs)
+            data[form.add_prefix("revision")] = exc.current.revision
+            mine = form
+            form = _row_form(section, postmortem, data=data, instance=exc.current)
+            merged += [o for o in outcomes if o.changed in ("theirs", "both") and not o.conflict]
+            conflicts = [o for o in outcomes if o.conflict]
+            if conflicts or not form.is_valid():
+                form.is_valid()
+                form.conflict_row = exc.current
+                form.conflicts = [
+                    (
+                        mine.fields[o.name].label,
+                        mine.displayed(o.name, theirs[o.name].value()),
+                        mine.displayed(
+                            o.name, mine.fields[o.name].prepare_value(mine.cleaned_data[o.name])
+                        ),
+                    )
+                    for o in conflicts
+                ]
+                return _row_errors(
+                    request,
+                    section,
+                    postmortem,
+                    edit_form=form,
+                    status=409,
+                    message=f"Someone else changed this {section.rows.noun} meanwhile: "
+                    "nothing was saved. Choose below what to keep.",
+                )
+    else:
+        raise PermissionDenied("The row kept changing while saving: please save again.")
+    message = f"The {section.rows.noun} was saved."
+    if merged:
+        labels = ", ".join(sorted({str(form.fields[o.name].label) for o in merged}))
+        message += f" Changes saved meanwhile by someone else were kept ({labels})."
+    return _after_row_change(request, section, postmortem, message, f"row-{row.pk}")
+
+
+def _row_gone(request, section, postmortem):
+    """Someone removed the row being edited: say so, and offer what was typed as a new row."""
+    noun = section.rows.noun
+    data = request.POST.copy()
+    for name in section.rows.form.base_fields:
+        if f"row-{name}" in request.POST:
+            data.setlist(f"new-{name}", request.POST.getlist(f"row-{name}"))
+    add_form = _row_form(section, postmortem, data=data)
+    add_form.is_valid()
+    add_form.gone = True
+    return _row_errors(
+        request,
+        section,
+        postmortem,
+        add_form=add_form,
+        status=409,
+        message=f"Someone removed this {noun} while you were editing it. What you typed is "
+        f"kept in “Add {noun}” below: add it again if it is still needed.",
     )
 
 
@@ -220,6 +383,10 @@ def row_edit(request, key, section, row_id):
 def row_delete(request, key, section, row_id):
     section, postmortem = _load(request, key, section)
     row = _find_row(section, postmortem, row_id)
+    if row is None:
+        return _after_row_change(
+            request, section, postmortem, f"The {section.rows.noun} was already removed."
+        )
     try:
         editing.delete_row(postmortem, section.slug, row, by=request.user)
     except editing.EditRefused as exc:

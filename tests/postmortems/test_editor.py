@@ -163,7 +163,7 @@ def test_preview_renders_markdown_and_saves_nothing(author_client, postmortem):
 
 
 class TestTwoAuthorsEditingTheSameSection:
-    """The second save is refused, shows what the first changed, and keeps the second's text."""
+    """A second save of the same field is not applied over the first: it shows both."""
 
     def test_it_never_overwrites_silently(self, postmortem, author, coauthor):
         alice, bob = Client(), Client()
@@ -182,15 +182,19 @@ class TestTwoAuthorsEditingTheSameSection:
         body = response.content.decode()
         assert response.status_code == 409
         assert "Alice Smith saved this section" in body
-        assert "EU only" in body  # what Alice saved
-        assert 'value="US and EU"' in body  # Bob's own text, still in the form
+        # Both changed the same one-line field: the form holds what Alice saved (a save
+        # straight away would not revert her), and Bob's own text is beside it, one click away.
+        assert 'value="EU only"' in body
+        assert '<pre class="conflict-mine" id="mine-regions">US and EU</pre>' in body
         postmortem.refresh_from_db()
         assert postmortem.regions == "EU only"
 
         # Bob merges and saves again from the form he was given: now it goes through.
+        form = response.context["form"]
         merged = impact_data(
             regions="EU and US",
-            section_revision=str(response.context["form"]["section_revision"].value()),
+            section_revision=str(form["section_revision"].value()),
+            base=form["base"].value(),
         )
         assert bob.post(edit_url(postmortem, "impact"), merged).status_code == 302
         postmortem.refresh_from_db()
@@ -223,7 +227,7 @@ class TestRows:
             },
         )
         assert response.status_code == 302
-        assert response["Location"] == edit_url(postmortem, "timeline") + "#rows"
+        assert response["Location"] == edit_url(postmortem, "timeline") + "#add-row-title"
         event = TimelineEvent.objects.get(postmortem=postmortem)
         assert event.occurred_at == datetime.datetime(2026, 1, 29, 14, 23, tzinfo=datetime.UTC)
 
@@ -293,7 +297,9 @@ class TestRows:
         body = response.content.decode()
         assert response.status_code == 409
         assert "Someone else changed this action item meanwhile" in body
-        assert 'value="Mine"' in body
+        # The form holds Bob's saved action (saving it again reverts nothing); mine is beside.
+        assert 'value="Changed by Bob"' in body
+        assert '<span class="conflict-mine">Mine</span>' in body
         item.refresh_from_db()
         assert item.action == "Changed by Bob"
 
@@ -316,9 +322,10 @@ class TestRows:
         other = PostmortemFactory()
         item = ActionItemFactory(postmortem=other)
         response = author_client.post(
-            f"{edit_url(postmortem, 'action-items')}rows/{item.pk}/delete/"
+            f"{edit_url(postmortem, 'action-items')}rows/{item.pk}/delete/", follow=True
         )
-        assert response.status_code == 404
+        # The same answer as for a row removed meanwhile: nothing about the other document.
+        assert "The action item was already removed." in response.content.decode()
         assert ActionItem.objects.filter(pk=item.pk).exists()
 
     def test_removing_a_row_is_post_only(self, author_client, postmortem):
