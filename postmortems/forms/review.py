@@ -74,6 +74,42 @@ class ApprovalForm(forms.Form):
         one_line(self.fields)
 
 
+class ApprovalRowForm(ApprovalForm):
+    """One row of the approvals table, saved with every other row by one "Save all".
+
+    What the page showed travels with the row (``shown_*``), so that only the rows the person
+    changed are saved: a row they left alone never overwrites what someone else saved
+    meanwhile. Its inputs sit in the table's cells and belong to the save-all form by id."""
+
+    FORM_ID = "approvals-all"
+
+    shown_role = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    shown_assignee = forms.CharField(required=False, widget=forms.HiddenInput)
+    shown_required = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, approval, **kwargs):
+        initial = {
+            "role": approval.role,
+            "assignee": approval.assignee,
+            "required": approval.required,
+            "shown_role": approval.role,
+            "shown_assignee": approval.assignee_id or "",
+            "shown_required": "on" if approval.required else "",
+        }
+        super().__init__(data, prefix=f"a{approval.pk}", initial=initial, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["form"] = self.FORM_ID
+
+    def has_changes(self) -> bool:
+        """The person changed this row (a row posted without what was shown counts as changed)."""
+        data = self.cleaned_data
+        if self.add_prefix("shown_role") not in self.data:
+            return True
+        typed = (data["role"], data["assignee"].pk if data["assignee"] else "", data["required"])
+        shown = (data["shown_role"].strip(), data["shown_assignee"], data["shown_required"] == "on")
+        return tuple(map(str, typed)) != tuple(map(str, shown))
+
+
 class HandOverForm(forms.Form):
     to = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Hand over to")
 

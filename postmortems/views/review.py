@@ -13,6 +13,7 @@ from postmortems import notifications, permissions, workflow
 from postmortems.content import document_hash
 from postmortems.forms.review import (
     ApprovalForm,
+    ApprovalRowForm,
     CommentForm,
     HandOverForm,
     HideCommentForm,
@@ -166,21 +167,54 @@ def reopen(request, key):
 
 
 def _posted_slot(request, postmortem, field):
-    slot_id = parse_id(request.POST.get(field))
+    return _slot_with_id(postmortem, request.POST.get(field))
+
+
+def _slot_with_id(postmortem, value):
+    slot_id = parse_id(value)
     approval = next((a for a in postmortem.approvals.all() if a.pk == slot_id), None)
     if approval is None:
         raise workflow.TransitionError("That approval slot does not exist (any more).")
     return approval
 
 
+def _save_all(request, postmortem):
+    """Every row of the approvals table that the person changed, in one save; if one row is
+    wrong nothing is saved. ({slot id: its bound form}, {slot id: [errors]}, the saved slots.)"""
+    slots = [_slot_with_id(postmortem, value) for value in request.POST.getlist("slot")]
+    forms = {a.pk: ApprovalRowForm(request.POST, approval=a) for a in slots}
+    errors = {
+        pk: [
+            f"{form[name].label}: {e}" if name in form.fields else e
+            for name, errs in form.errors.items()
+            for e in errs
+        ]
+        for pk, form in forms.items()
+        if not form.is_valid()
+    }
+    if errors:
+        return forms, errors, []
+    changes = {
+        pk: {name: form.cleaned_data[name] for name in ("role", "assignee", "required")}
+        for pk, form in forms.items()
+        if form.has_changes()
+    }
+    try:
+        return forms, {}, workflow.update_approvals(postmortem, by=request.user, changes=changes)
+    except workflow.SlotsRefused as refused:
+        return forms, refused.errors, []
+
+
 @require_http_methods(["GET", "POST"])
 def approvals(request, key):
     """Who signs this document: the approval policy's slots and the authors' own, filled by the
-    authors while Draft; a slot's holder (or an administrator) can hand it over."""
+    authors while Draft ("Save all" saves every row changed); a slot's holder (or an
+    administrator) can hand it over."""
     postmortem = get_postmortem_for_user(
         request.user, key, Postmortem.objects.prefetch_related("authors", "approvals__assignee")
     )
     add_form = ApprovalForm(prefix="new")
+    posted, row_errors = {}, {}
     if request.method == "POST":
         try:
             if "remove" in request.POST:
@@ -199,17 +233,21 @@ def approvals(request, key):
                     request, f"{approval.role} is now {to.name if to else 'unassigned'}."
                 )
                 return redirect("postmortems:approvals", postmortem.key)
-            if "update" in request.POST:
-                approval = _posted_slot(request, postmortem, "update")
-                form = ApprovalForm(request.POST, prefix=f"a{approval.pk}")
-                if form.is_valid():
-                    workflow.update_approval(approval, by=request.user, **form.cleaned_data)
-                    messages.success(request, f"Saved {form.cleaned_data['role']}.")
+            if "save_all" in request.POST:
+                posted, row_errors, saved = _save_all(request, postmortem)
+                if not row_errors:
+                    messages.success(
+                        request,
+                        f"Saved {', '.join(a.role for a in saved)}."
+                        if saved
+                        else "Nothing to save: no slot was changed.",
+                    )
                     return redirect("postmortems:approvals", postmortem.key)
                 messages.error(
                     request,
                     "Nothing was saved: "
-                    + "; ".join(e for errs in form.errors.values() for e in errs),
+                    + " ".join(e for errors in row_errors.values() for e in errors)
+                    + " Your choices are kept below.",
                 )
             else:
                 add_form = ApprovalForm(request.POST, prefix="new")
@@ -224,21 +262,16 @@ def approvals(request, key):
     for approval in postmortem.approvals.all():
         approval.kept_by_reviewer = permissions.keeps_slot(approval, request.user)
         approval.can_hand_over = permissions.can_hand_over(request.user, postmortem, approval)
-        form = ApprovalForm(
-            prefix=f"a{approval.pk}",
-            initial={
-                "role": approval.role,
-                "assignee": approval.assignee,
-                "required": approval.required,
-            },
-        )
-        rows.append((approval, form, HandOverForm(prefix=f"h{approval.pk}")))
+        form = posted.get(approval.pk) or ApprovalRowForm(approval=approval)
+        hand_over_form = HandOverForm(prefix=f"h{approval.pk}")
+        rows.append((approval, form, hand_over_form, row_errors.get(approval.pk, [])))
     return render(
         request,
         "postmortems/approvals.html",
         {
             "postmortem": postmortem,
             "rows": rows,
+            "editable_rows": can_change and any(not a.kept_by_reviewer for a, *_ in rows),
             "add_form": add_form,
             "can_change": can_change,
             "policy_roles": workflow.policy_roles(postmortem.severity),

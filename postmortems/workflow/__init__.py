@@ -7,6 +7,7 @@ in the same transaction, and raises ``TransitionError`` with a message a person 
 """
 
 from postmortems.workflow.approvals import (
+    SlotsRefused,
     add_approval,
     apply_policy,
     assigned_approvals,
@@ -16,6 +17,7 @@ from postmortems.workflow.approvals import (
     policy_roles,
     remove_approval,
     update_approval,
+    update_approvals,
 )
 from postmortems.workflow.comments import add_comment, hide_comment, show_comment, toggle_resolved
 from postmortems.workflow.errors import ContentChanged, TransitionError
@@ -34,6 +36,7 @@ from postmortems.workflow.transitions import (
 
 __all__ = [
     "ContentChanged",
+    "SlotsRefused",
     "TransitionError",
     "add_approval",
     "add_comment",
@@ -57,5 +60,6 @@ __all__ = [
     "toggle_resolved",
     "unsigned_roles",
     "update_approval",
+    "update_approvals",
     "withdraw",
 ]

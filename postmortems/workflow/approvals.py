@@ -12,6 +12,8 @@ The functions that change slots lock the document and raise ``TransitionError``,
 transitions do.
 """
 
+import copy
+
 from django.db import transaction
 
 from postmortems import permissions
@@ -135,19 +137,23 @@ def missing_approvals(pm, involved=None) -> list[str]:
     return problems + assignment_problems(pm, involved)
 
 
-def _refuse_assignee(pm, role, is_author_slot, assignee, *, slot=None) -> None:
+def _refuse_assignee(
+    pm, role, is_author_slot, assignee, *, slot=None, slots=None, involved=None
+) -> None:
+    """Refuse `assignee` for a slot. `slots`: every slot as it will be (by default as it is);
+    `involved`: ``involved_people(pm)`` when the caller has it already."""
     if assignee is None:
         return
     if is_author_slot and not permissions.is_author(assignee, pm):
         raise TransitionError(f"{assignee.name} is not an author, so cannot sign as {role}.")
-    if not is_author_slot and assignee.pk in involved_people(pm):
+    involved = involved_people(pm) if involved is None else involved
+    if not is_author_slot and assignee.pk in involved:
         raise TransitionError(
             f"{assignee.name} wrote or edited this version of the document; {role} must be "
             "someone independent of it."
         )
-    other = next(
-        (a for a in pm.approvals.all() if a.assignee_id == assignee.pk and a != slot), None
-    )
+    slots = pm.approvals.all() if slots is None else slots
+    other = next((a for a in slots if a.assignee_id == assignee.pk and a != slot), None)
     if other is not None:
         raise TransitionError(
             f"{assignee.name} already holds {other.role}: each slot needs its own person."
@@ -209,36 +215,88 @@ def add_approval(
     return approval
 
 
-@transaction.atomic
+class SlotsRefused(TransitionError):
+    """Some slots of one save were refused, so none was saved: ``errors`` maps each refused
+    slot's id to what is wrong with it, for the page to show beside its row."""
+
+    def __init__(self, errors: dict[int, list[str]]):
+        super().__init__(" ".join(message for row in errors.values() for message in row))
+        self.errors = errors
+
+
 def update_approval(approval, *, by, role, assignee, required, now=None):
-    pm = _editable(approval.postmortem, by)
-    approval = _slot(pm, approval)
-    role = role.strip()
-    if approval.from_policy and (role != approval.role or not required):
+    """One slot's role, person and whether it is required: ``update_approvals`` of one row."""
+    values = {"role": role, "assignee": assignee, "required": required}
+    saved = update_approvals(approval.postmortem, by=by, changes={approval.pk: values}, now=now)
+    return saved[0] if saved else approval
+
+
+@transaction.atomic
+def update_approvals(postmortem, *, by, changes: dict, now=None) -> list[Approval]:
+    """Several slots at once (the approvals page's "Save all"): ``changes`` maps a slot's id
+    to its ``role``, ``assignee`` and ``required``. The document is locked once and every row
+    is checked against the slots as they will be after the whole save (two people may swap
+    slots); one refused row and nothing is saved (``SlotsRefused``, every row's reasons).
+    Each slot that changes is logged; a row that matches its slot already is left alone."""
+    pm = _editable(postmortem, by)
+    current = {a.pk: a for a in pm.approvals.all()}
+    if any(pk not in current for pk in changes):
+        raise TransitionError("That approval slot was removed meanwhile.")
+    planned = {pk: copy.copy(a) for pk, a in current.items()}
+    for pk, values in changes.items():
+        slot = planned[pk]
+        slot.role, slot.assignee = values["role"].strip(), values["assignee"]
+        slot.required = values["required"]
+    changed = [
+        pk
+        for pk in changes
+        if (planned[pk].role, planned[pk].assignee_id, planned[pk].required)
+        != (current[pk].role, current[pk].assignee_id, current[pk].required)
+    ]
+    involved = involved_people(pm) if changed else set()
+    errors = {}
+    for pk in changed:
+        try:
+            _refuse_change(pm, current[pk], planned[pk], planned.values(), involved, by)
+        except TransitionError as refused:
+            errors[pk] = [str(refused)]
+    if errors:
+        raise SlotsRefused(errors)
+    saved = []
+    for pk in changed:
+        approval, slot = current[pk], planned[pk]
+        if approval.assignee_id != slot.assignee_id:
+            approval.clear_signature()
+            approval.changes_requested_at = None
+        approval.role, approval.assignee = slot.role, slot.assignee
+        approval.required = slot.required
+        approval.save()
+        _log(pm, by, f"{slot.role}: {slot.assignee.name if slot.assignee else 'unassigned'}", now)
+        saved.append(approval)
+    return saved
+
+
+def _refuse_change(pm, approval, slot, slots, involved, by) -> None:
+    """Why `approval` may not become `slot` (its planned copy) among `slots`, if it may not."""
+    if approval.from_policy and (slot.role != approval.role or not slot.required):
         raise TransitionError(
             f"{approval.role} is required by the approval policy for "
             f"{pm.get_severity_display()}: it cannot be renamed or made optional."
         )
-    changes_holder = (approval.assignee_id != (assignee.pk if assignee else None)) or (
-        approval.required and not required
+    changes_holder = approval.assignee_id != slot.assignee_id or (
+        approval.required and not slot.required
     )
     if changes_holder and permissions.keeps_slot(approval, by):
         raise TransitionError(
             f"{approval.assignee.name} requested changes as {approval.role}: the slot stays "
             "theirs until they or an administrator hand it over."
         )
-    if role.casefold() != approval.role.casefold() and any(
-        a.role.casefold() == role.casefold() for a in pm.approvals.all()
-    ):
-        raise TransitionError(f"There is a slot {role} already.")
-    _refuse_assignee(pm, role, approval.is_author_slot, assignee, slot=approval)
-    if approval.assignee_id != (assignee.pk if assignee else None):
-        approval.clear_signature()
-        approval.changes_requested_at = None
-    approval.role, approval.assignee, approval.required = role, assignee, required
-    approval.save()
-    _log(pm, by, f"{role}: {assignee.name if assignee else 'unassigned'}", now)
-    return approval
+    renamed = slot.role.casefold() != approval.role.casefold()
+    if renamed and any(a.role.casefold() == slot.role.casefold() and a != slot for a in slots):
+        raise TransitionError(f"There is a slot {slot.role} already.")
+    _refuse_assignee(
+        pm, slot.role, slot.is_author_slot, slot.assignee, slot=slot, slots=slots, involved=involved
+    )
 
 
 @transaction.atomic

@@ -150,7 +150,8 @@ class TestApprovalsPage:
         login(client, author).post(
             url(doc, "approvals/"),
             {
-                "update": approval.pk,
+                "save_all": "1",
+                "slot": approval.pk,
                 f"a{approval.pk}-role": "Approver (VP Eng)",
                 f"a{approval.pk}-assignee": approval.assignee_id,
                 f"a{approval.pk}-required": "on",

@@ -78,8 +78,9 @@ def as_user(user):
 
 
 def post_slot(client, doc, approval, *, role=None, assignee="", required=True):
-    data = {
-        "update": approval.pk,
+    data = {  # one row of the page's "Save all"
+        "save_all": "1",
+        "slot": approval.pk,
         f"a{approval.pk}-role": role or approval.role,
         f"a{approval.pk}-assignee": assignee.pk if assignee else "",
     }
