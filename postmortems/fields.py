@@ -1,16 +1,29 @@
-"""Form fields for what people type into a postmortem: UTC times as they write them, tags."""
+"""Form fields for what people type into a postmortem: UTC times and numbers as they write
+them, tags."""
 
 import datetime
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from postmortems.values import TimeRefused, parse_utc, service_name, utc_text
+from postmortems.values import (
+    NumberRefused,
+    TimeRefused,
+    number_text,
+    parse_count,
+    parse_utc,
+    service_name,
+    ungrouped,
+    utc_text,
+)
 
 # What the Services box takes, as typed (the export writes the same "api, postgres").
 MAX_TAGS_TEXT = 500
+
+MAX_COUNT = 2_147_483_647
 
 TIME_HELP = "UTC, as you would write it: 14:23, or 2026-01-29 14:23 for another day."
 
@@ -32,13 +45,15 @@ class UTCDateTimeField(forms.CharField):
         kwargs.setdefault("help_text", TIME_HELP)
         super().__init__(**kwargs)
         self.base_date = base_date
-        self.widget.attrs.setdefault("placeholder", "14:23")
+        # An example, not a value: "e.g." says so (and app.css greys every placeholder).
+        self.widget.attrs.setdefault("placeholder", "e.g. 14:23")
         self.widget.attrs.setdefault("inputmode", "numeric")
         self.widget.attrs.setdefault("autocomplete", "off")
 
     def prepare_value(self, value):
+        # As typed: 15:31 on the incident's date, 2026-01-30 00:15 on another.
         if isinstance(value, datetime.datetime):
-            return utc_text(value)
+            return utc_text(value, self.base_date)
         return value
 
     def to_python(self, value):
@@ -49,6 +64,61 @@ class UTCDateTimeField(forms.CharField):
             return parse_utc(text, self.base_date)
         except TimeRefused as refused:
             raise ValidationError(self.error_messages[refused.code], code=refused.code) from None
+
+
+class CountField(forms.IntegerField):
+    """A whole number as people write it: 1200, 1,200 or 1 200 (values.parse_count).
+
+    A text box, not a number box: a browser's number box drops "1,200" without a word and
+    posts nothing."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Write a whole number, like 1200 or 1,200."}
+
+    def __init__(self, *, max_value=None, **kwargs):
+        # What every database holds in a count (PostgreSQL's integer), SQLite too.
+        max_value = MAX_COUNT if max_value is None else max_value
+        super().__init__(max_value=max_value, **kwargs)
+        self.error_messages["max_value"] = (
+            f"That is more than this box takes: {max_value:,} at most."
+        )
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "numeric", "autocomplete": "off"}
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_count(str(value))
+        except NumberRefused:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class NumberField(forms.DecimalField):
+    """A decimal number shown as typed (99.9, not the column's 99.9000) and read with its
+    thousands separators (1,234.5); a comma is never a decimal point (31,2 is refused)."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Write a number, like 31.2 (a point for decimals)."}
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return number_text(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                value = ungrouped(value)
+            except NumberRefused:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return super().to_python(value)
 
 
 class TagsField(forms.CharField):

@@ -2,12 +2,13 @@
 
 The editor, the read view, the export and the import all use these, so a value typed in one
 reads the same in every other (tests/postmortems/test_values.py checks that they agree):
-UTC times, service names, one-point-per-line text, one-line text, incident keys.
+UTC times, numbers, service names, one-point-per-line text, one-line text, incident keys.
 """
 
 import datetime
 import re
 import unicodedata
+from decimal import Decimal
 
 from django.core.validators import URLValidator
 
@@ -78,6 +79,65 @@ def parse_utc(text: str, day: datetime.date | None) -> datetime.datetime:
     except ValueError:
         raise TimeRefused("invalid") from None
     return datetime.datetime.combine(on, at, tzinfo=UTC)
+
+
+def names_its_day(text: str) -> bool:
+    """Whether a typed time carries its own date (``2026-01-30 00:15``) rather than taking the
+    incident's (``00:15``)."""
+    match = _TIME.fullmatch(_UTC_SUFFIX.sub("", (text or "").strip()))
+    return bool(match and match["date"])
+
+
+# --- numbers -----------------------------------------------------------------------------------
+# Typed as people write them: 1200, 1,200 or 1 200 (groups of three after the first, one kind of
+# separator), a point for decimals (31.2). Shown as typed: 99.9, 15, 31.2 (a database column
+# with four decimal places holds 99.9000; the stored value is never changed for showing it).
+
+# A comma, a space, or the no-break, narrow no-break and thin spaces some keyboards and
+# spreadsheets put between groups.
+_GROUP_SEPARATORS = ", \u00a0\u202f\u2009"
+_GROUPED = re.compile(
+    rf"(?P<sign>[+-]?)(?P<head>[0-9]{{1,3}})(?P<sep>[{_GROUP_SEPARATORS}])"
+    rf"(?P<tail>[0-9]{{3}}(?:(?P=sep)[0-9]{{3}})*)(?P<fraction>\.[0-9]+)?"
+)
+
+
+class NumberRefused(ValueError):
+    """Not a number as people write one (1,20 or 31,2: a comma is not a decimal point here)."""
+
+
+def ungrouped(text: str) -> str:
+    """``1,200`` → ``1200``, ``1 200.5`` → ``1200.5``; anything else returned stripped, as it
+    was (the caller's parser decides what it is). Raises NumberRefused for a comma or space
+    inside digits that is not a thousands separator (``1,20``, ``31,2``, ``1,2000``)."""
+    text = (text or "").strip()
+    match = _GROUPED.fullmatch(text)
+    if match:
+        return (
+            match["sign"]
+            + match["head"]
+            + match["tail"].replace(match["sep"], "")
+            + (match["fraction"] or "")
+        )
+    if re.search(rf"[0-9][{_GROUP_SEPARATORS}]+[0-9]", text):
+        raise NumberRefused(text)
+    return text
+
+
+def parse_count(text: str) -> int:
+    """A whole number as typed: ``1200``, ``1,200``, ``1 200``; raises NumberRefused."""
+    digits = ungrouped(text)
+    if not re.fullmatch(r"[+-]?[0-9]{1,30}", digits):  # a bound for int(): the field says how big
+        raise NumberRefused(text)
+    return int(digits)
+
+
+def number_text(value, min_places: int = 0) -> str:
+    """A number as typed: trailing zeros dropped (99.9000 → 99.9, 15.00 → 15, 100 stays 100,
+    never 1E+2), at least `min_places` decimals (99.9 → 99.90 with 2)."""
+    number = Decimal(str(value)).normalize()
+    places = max(min_places, -number.as_tuple().exponent, 0)
+    return f"{number:.{places}f}"
 
 
 # --- service names -----------------------------------------------------------------------------

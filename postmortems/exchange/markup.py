@@ -8,7 +8,7 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from postmortems.values import TimeRefused, parse_utc, utc_text
+from postmortems.values import TimeRefused, number_text, parse_utc, utc_text
 
 # --- table cells -------------------------------------------------------------------------------
 # A cell holds one line: `\` → `\\`, `|` → `\|`, a literal `<br>` → `\<br>`, a newline → `<br>`.
@@ -144,11 +144,9 @@ def parse_time(text: str, day: datetime.date | None) -> datetime.datetime | None
 
 
 def format_decimal(value, min_places: int = 0) -> str:
-    """Trailing zeros dropped (31.20 → 31.2), at least `min_places` decimals (99.9 → 99.90)."""
-    number = Decimal(str(value)).normalize()
-    exponent = -number.as_tuple().exponent
-    places = max(min_places, exponent, 0)
-    return f"{number:.{places}f}"
+    """Trailing zeros dropped (31.20 → 31.2), at least `min_places` decimals (99.9 → 99.90):
+    the editor and the read view show numbers by the same rule (values.number_text)."""
+    return number_text(value, min_places)
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -1,6 +1,7 @@
 """Impact: who was affected and for how long, and what it cost (revenue, reputation, the SLOs
 violated and the error budget consumed)."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -21,9 +22,10 @@ from postmortems.exchange.markup import (
     parse_time,
     section_heading,
 )
-from postmortems.fields import UTCDateTimeField
+from postmortems.fields import CountField, NumberField, UTCDateTimeField
 from postmortems.forms.base import SectionForm, markdown_area
 from postmortems.sections.base import Section, has, milestone
+from postmortems.values import names_its_day
 
 
 class ImpactFields(models.Model):
@@ -141,11 +143,29 @@ class ImpactForm(SectionForm):
             "error_budget_consumed_minutes",
         ]
         widgets = {"revenue_impact": markdown_area(2), "reputation_impact": markdown_area(3)}
+        # Counts typed as people write them (1,200), numbers shown as typed (99.9, not 99.9000).
+        field_classes = {
+            **dict.fromkeys(("affected_users", "degraded_minutes", "slo_window_days"), CountField),
+            **dict.fromkeys(
+                (
+                    "affected_users_percent",
+                    "slo_target",
+                    "slo_achieved",
+                    "error_budget_consumed_minutes",
+                ),
+                NumberField,
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("outage_started_at", "outage_ended_at"):
             self.fields[name].base_date = self.instance.incident_date
+        # Said beside a field, not an error: {field: text}. The editor shows them.
+        self.notes = {}
+        start, end = self.instance.outage_started_at, self.instance.outage_ended_at
+        if not self.is_bound and start and end and end.date() == start.date() + ONE_DAY:
+            self.notes["outage_ended_at"] = _crossing_note(start, end, "Ends")
 
     def clean_slo_target(self):
         target = self.cleaned_data.get("slo_target")
@@ -158,14 +178,46 @@ class ImpactForm(SectionForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("outage_started_at"), data.get("outage_ended_at")
-        if start and end and end < start:
-            self.add_error("outage_ended_at", "The outage cannot end before it started.")
+        if start and end and end < start and self._crosses_midnight(start, end):
+            # 23:50 to 00:20, both typed on the incident's day: it ended the next day.
+            data["outage_ended_at"] = end = end + ONE_DAY
+            self.notes["outage_ended_at"] = _crossing_note(start, end, "Read as ending")
+        elif start and end and end < start:
+            self.add_error(
+                "outage_ended_at",
+                "The outage cannot end before it started. If it ended on a later day, write "
+                "that day too, e.g. "
+                f"{start + ONE_DAY:%Y-%m-%d} {end:%H:%M}.",
+            )
         if data.get("slo_target") is not None and not data.get("slo_window_days"):
             self.add_error(
                 "slo_window_days",
                 "Give the SLO's window (e.g. 28 days) to compute the error budget.",
             )
         return data
+
+    def _crosses_midnight(self, start, end) -> bool:
+        """Both times typed without a date, and read as the next day the end comes less than
+        MIDNIGHT_CROSSING after the start (15:10 to 14:23 is a slip, not a 23-hour outage)."""
+        typed = [
+            self.data.get(self.add_prefix(n), "") for n in ("outage_started_at", "outage_ended_at")
+        ]
+        return not any(names_its_day(text) for text in typed) and (
+            end + ONE_DAY - start <= MIDNIGHT_CROSSING
+        )
+
+
+# An outage whose end, typed without a date, is before its start is read as ending the next
+# day when that makes it at most this long.
+MIDNIGHT_CROSSING = datetime.timedelta(hours=12)
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def _crossing_note(start, end, verb) -> str:
+    return (
+        f"{verb} the next day, {end:%Y-%m-%d} at {end:%H:%M} UTC: the outage crosses midnight "
+        f"({metrics.format_duration(end - start)})."
+    )
 
 
 # --- the template's Markdown -------------------------------------------------------------------

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django import forms as django_forms
 from django.core.exceptions import ValidationError
 
 from postmortems.fields import UTCDateTimeField
@@ -592,3 +593,150 @@ def test_it_cleans_the_services_to_sorted_unique_names(postmortem, author, coaut
     assert form.is_valid(), form.errors
     assert form.cleaned_data["tags"] == ["api", "postgres"]
     assert set(form.cleaned_data["authors"]) == {author, coauthor}
+
+
+# --- numbers and times come back as typed -------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["1,200", "1 200", "1200"])
+def test_it_takes_a_count_with_thousands_separators(postmortem, typed):
+    form = section_form(ImpactForm, postmortem, affected_users=typed, degraded_minutes="1,020")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["affected_users"] == 1200
+    assert form.cleaned_data["degraded_minutes"] == 1020
+
+
+@pytest.mark.django_db
+def test_every_count_is_a_text_box_that_keeps_what_was_typed(postmortem):
+    form = section_form(ImpactForm, postmortem, affected_users="1,20", slo_window_days="2 8")
+    assert not form.is_valid()
+    assert form.errors["affected_users"] == ["Write a whole number, like 1200 or 1,200."]
+    assert "slo_window_days" in form.errors
+    assert typed(form, "affected_users") == "1,20"
+    html = str(form["affected_users"])
+    assert 'type="text"' in html and 'inputmode="numeric"' in html
+    # A number box would post nothing for "1,200": no integer field of a section is one.
+    for section in BY_SLUG.values():
+        forms = [section.form] if section.form else []
+        forms += [section.rows.form] if section.rows else []
+        for form_class in forms:
+            for name, field in form_class.base_fields.items():
+                if isinstance(field, django_forms.IntegerField) and name not in (
+                    "section_revision",
+                    "revision",
+                ):
+                    assert not isinstance(field.widget, django_forms.NumberInput), name
+
+
+@pytest.mark.django_db
+def test_a_count_too_big_for_the_database_is_refused_beside_its_field(postmortem):
+    form = section_form(ImpactForm, postmortem, affected_users="9,999,999,999,999")
+    assert not form.is_valid()
+    assert form.errors["affected_users"] == [
+        "That is more than this box takes: 2,147,483,647 at most."
+    ]
+    assert typed(form, "affected_users") == "9,999,999,999,999"
+
+
+@pytest.mark.django_db
+def test_decimals_show_as_typed_not_as_the_column_holds_them(postmortem):
+    postmortem.slo_target = Decimal("99.9")
+    postmortem.affected_users_percent = Decimal("15")
+    postmortem.error_budget_consumed_minutes = Decimal("31.2")
+    postmortem.slo_window_days = 28
+    postmortem.save()
+    postmortem.refresh_from_db()
+    assert postmortem.slo_target == Decimal("99.9000")  # the stored value is untouched
+    form = ImpactForm(instance=postmortem, section_revision=0)
+    assert form["slo_target"].value() == "99.9"
+    assert form["affected_users_percent"].value() == "15"
+    assert form["error_budget_consumed_minutes"].value() == "31.2"
+    assert 'value="99.9"' in str(form["slo_target"])
+
+
+@pytest.mark.django_db
+def test_a_decimal_reads_with_thousands_separators_but_refuses_a_decimal_comma(postmortem):
+    form = section_form(ImpactForm, postmortem, error_budget_consumed_minutes="1,234.5")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["error_budget_consumed_minutes"] == Decimal("1234.5")
+    form = section_form(ImpactForm, postmortem, error_budget_consumed_minutes="31,2")
+    assert not form.is_valid()
+    assert form.errors["error_budget_consumed_minutes"] == [
+        "Write a number, like 31.2 (a point for decimals)."
+    ]
+    assert typed(form, "error_budget_consumed_minutes") == "31,2"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (utc(2026, 1, 29, 15, 31), "15:31"),
+        (utc(2026, 1, 29, 15, 31, 5), "15:31:05"),
+        (utc(2026, 1, 30, 0, 15), "2026-01-30 00:15"),
+        (utc(2026, 1, 28, 23, 59), "2026-01-28 23:59"),
+    ],
+    ids=["incident-date", "seconds", "next-day", "day-before"],
+)
+def test_a_time_comes_back_as_typed_on_the_incident_date(value, shown):
+    assert UTCDateTimeField(base_date=INCIDENT_DATE).prepare_value(value) == shown
+
+
+@pytest.mark.django_db
+def test_a_row_edit_form_shows_an_event_time_as_typed(postmortem):
+    from tests.factories import TimelineEventFactory
+
+    event = TimelineEventFactory(postmortem=postmortem, occurred_at=utc(2026, 1, 29, 15, 31))
+    other = TimelineEventFactory(postmortem=postmortem, occurred_at=utc(2026, 1, 30, 0, 5))
+    assert (
+        TimelineEventForm(instance=event, postmortem=postmortem)["occurred_at"].value() == "15:31"
+    )
+    assert (
+        TimelineEventForm(instance=other, postmortem=postmortem)["occurred_at"].value()
+        == "2026-01-30 00:05"
+    )
+
+
+@pytest.mark.django_db
+def test_an_outage_typed_across_midnight_ends_the_next_day_and_says_so(postmortem):
+    form = section_form(ImpactForm, postmortem, outage_started_at="23:50", outage_ended_at="00:20")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["outage_started_at"] == utc(2026, 1, 29, 23, 50)
+    assert form.cleaned_data["outage_ended_at"] == utc(2026, 1, 30, 0, 20)
+    assert form.notes["outage_ended_at"] == (
+        "Read as ending the next day, 2026-01-30 at 00:20 UTC: the outage crosses midnight "
+        "(30 minutes)."
+    )
+    # Saved, the form opened again says it too, beside the end it now shows with its date.
+    form.save()
+    again = ImpactForm(instance=postmortem, section_revision=1)
+    assert again["outage_ended_at"].value() == "2026-01-30 00:20"
+    assert again["outage_started_at"].value() == "23:50"
+    assert again.notes["outage_ended_at"].startswith("Ends the next day, 2026-01-30 at 00:20")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2026-01-29 23:50", "00:20"), ("23:50", "2026-01-29 00:20")],
+    ids=["start-dated", "end-dated"],
+)
+def test_a_time_typed_with_its_date_is_taken_at_its_word(postmortem, start, end):
+    form = section_form(ImpactForm, postmortem, outage_started_at=start, outage_ended_at=end)
+    assert not form.is_valid()
+    assert list(form.errors) == ["outage_ended_at"]
+    assert "If it ended on a later day, write that day too" in form.errors["outage_ended_at"][0]
+
+
+@pytest.mark.django_db
+def test_an_outage_in_order_has_no_note(postmortem):
+    form = section_form(ImpactForm, postmortem, outage_started_at="14:23", outage_ended_at="15:10")
+    assert form.is_valid(), form.errors
+    assert form.notes == {}
+
+
+def test_a_time_placeholder_is_an_example_not_a_value():
+    field = UTCDateTimeField(base_date=INCIDENT_DATE)
+    assert field.widget.attrs["placeholder"] == "e.g. 14:23"
+    # An empty box posts nothing, whatever its placeholder says.
+    assert UTCDateTimeField(required=False).clean("") is None

@@ -105,3 +105,108 @@ def test_a_one_line_value_is_one_line_in_the_editor_and_the_mails(author_client)
         "/postmortems/new/", {"title": typed, "incident_date": "2026-02-01", "severity": "sev2"}
     )
     assert Postmortem.objects.get().title == single_line(typed) == "API outage Bcc: x"
+
+
+# --- numbers: counts typed as people write them, decimals shown as typed ------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "count"),
+    [
+        ("1200", 1200),
+        ("1,200", 1200),
+        ("1 200", 1200),
+        ("1\u00a0200", 1200),  # a no-break space, as a spreadsheet copies it
+        ("1\u202f200", 1200),  # a narrow one
+        ("12,345,678", 12345678),
+        ("  7 ", 7),
+        ("0", 0),
+    ],
+    ids=["plain", "comma", "space", "nbsp", "narrow-nbsp", "millions", "spaces-around", "zero"],
+)
+def test_a_count_reads_as_people_write_it(typed, count):
+    from postmortems.values import parse_count
+
+    assert parse_count(typed) == count
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1,20", "12,00", "1,2000", "1,200 300", "1,200.5", "1.200", "12a", "", "~1,200", "1,,200"],
+    ids=[
+        "short-group",
+        "decimal-comma",
+        "long-group",
+        "mixed-separators",
+        "fraction",
+        "dot-grouping",
+        "letters",
+        "empty",
+        "tilde",
+        "double-comma",
+    ],
+)
+def test_a_count_that_is_not_one_is_refused_not_guessed(typed):
+    from postmortems.values import NumberRefused, parse_count
+
+    with pytest.raises(NumberRefused):
+        parse_count(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [("1,234.5", "1234.5"), ("31.2", "31.2"), ("99.9", "99.9"), ("abc", "abc")],
+)
+def test_thousands_separators_are_taken_out_of_a_decimal(typed, plain):
+    from postmortems.values import ungrouped
+
+    assert ungrouped(typed) == plain
+
+
+def test_a_decimal_comma_is_refused_rather_than_read_as_thousands():
+    from postmortems.values import NumberRefused, ungrouped
+
+    with pytest.raises(NumberRefused):
+        ungrouped("31,2")
+
+
+@pytest.mark.parametrize(
+    ("stored", "places", "shown"),
+    [
+        ("99.9000", 0, "99.9"),
+        ("15.00", 0, "15"),
+        ("31.20", 0, "31.2"),
+        ("100", 0, "100"),
+        ("1E+2", 0, "100"),
+        ("40.32", 0, "40.32"),
+        ("99.9000", 2, "99.90"),
+        ("99.7300", 2, "99.73"),
+        ("99.9950", 2, "99.995"),
+    ],
+)
+def test_a_number_shows_as_typed_whatever_the_column_holds(stored, places, shown):
+    from decimal import Decimal
+
+    from postmortems.exchange.markup import format_decimal
+    from postmortems.templatetags.postmortems import number
+    from postmortems.values import number_text
+
+    assert number_text(Decimal(stored), places) == shown
+    assert number(Decimal(stored), places) == shown  # the read view
+    assert format_decimal(Decimal(stored), places) == shown  # the export
+
+
+@pytest.mark.parametrize(
+    ("typed", "dated"),
+    [
+        ("00:20", False),
+        ("00:20 UTC", False),
+        ("2026-01-30 00:20", True),
+        ("2026-01-30T00:20Z", True),
+        ("soon", False),
+    ],
+)
+def test_a_typed_time_says_whether_it_names_its_day(typed, dated):
+    from postmortems.values import names_its_day
+
+    assert names_its_day(typed) is dated
