@@ -8,14 +8,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. PIP_EXTRAS=s3 adds django-storages
+# for attachments in an S3-compatible bucket (docker compose build --build-arg PIP_EXTRAS=s3).
+ARG PIP_EXTRAS=""
 COPY pyproject.toml README.md ./
-RUN pip install .
+RUN pip install ".${PIP_EXTRAS:+[$PIP_EXTRAS]}"
 
 COPY . .
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-time-collectstatic-only \
     python manage.py collectstatic --no-input --verbosity 0 \
- && useradd --system --uid 10001 --home-dir /app postmortems
+ && useradd --system --uid 10001 --home-dir /app postmortems \
+ && mkdir -p /app/media && chown postmortems /app/media
 
 USER postmortems
 EXPOSE 8000

@@ -277,3 +277,45 @@ if POSTMORTEM_KEY_PREFIX == POSTMORTEM_RESTRICTED_KEY_PREFIX:
         "POSTMORTEM_RESTRICTED_KEY_PREFIX must differ from POSTMORTEM_KEY_PREFIX: restricted "
         "documents draw keys from a sequence of their own."
     )
+
+# Attachments (README "Attachments"), kept through Django's storage API: a folder by default,
+# never served as it is (only the attachment view hands a file out, to who may read its
+# document); DJANGO_MEDIA_STORAGE=s3 keeps them in a private S3-compatible bucket through
+# django-storages (pip install '.[s3]'; credentials from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the machine's role, as boto3 finds them).
+MEDIA_ROOT = Path(envstr("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
+_media_storage = envstr("DJANGO_MEDIA_STORAGE", "filesystem").strip().lower()
+if _media_storage == "s3":
+    if not envstr("AWS_STORAGE_BUCKET_NAME", ""):
+        raise ImproperlyConfigured(
+            "DJANGO_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL "
+            "for a store that is not Amazon's)."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": envstr("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME", "") or None,
+            "location": envstr("AWS_LOCATION", "postmortems"),
+            # No ACL on the objects: the bucket stays private, and no link to it is ever given.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif _media_storage != "filesystem":
+    raise ImproperlyConfigured(
+        f"DJANGO_MEDIA_STORAGE must be filesystem or s3, not {_media_storage!r}."
+    )
+# One file at most (an image is checked, then re-encoded), and per document.
+POSTMORTEM_ATTACHMENT_MAX_BYTES = envint("POSTMORTEM_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+POSTMORTEM_ATTACHMENTS_PER_DOCUMENT = envint("POSTMORTEM_ATTACHMENTS_PER_DOCUMENT", 30)
+POSTMORTEM_ATTACHMENTS_TOTAL_BYTES = envint("POSTMORTEM_ATTACHMENTS_TOTAL_MB", 100) * 1024 * 1024
+for _name, _value in (
+    ("POSTMORTEM_ATTACHMENT_MAX_MB", POSTMORTEM_ATTACHMENT_MAX_BYTES),
+    ("POSTMORTEM_ATTACHMENTS_PER_DOCUMENT", POSTMORTEM_ATTACHMENTS_PER_DOCUMENT),
+    ("POSTMORTEM_ATTACHMENTS_TOTAL_MB", POSTMORTEM_ATTACHMENTS_TOTAL_BYTES),
+):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more.")

@@ -69,6 +69,17 @@ def canonical_content(postmortem) -> dict:
             {name: getattr(row, name) for name in fields}
             for row in getattr(postmortem, related_name).all()
         ]
+    # Attached files, each by its bytes' SHA-256. Only when there are some: the content, and
+    # so the hash, of a document without any is what it always was.
+    attachments = sorted(
+        (
+            {"name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+            for a in postmortem.attachments.all()
+        ),
+        key=lambda a: a["name"],
+    )
+    if attachments:
+        content["attachments"] = attachments
     return json.loads(json.dumps(content, default=str))
 
 

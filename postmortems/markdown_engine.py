@@ -28,6 +28,7 @@ from pathlib import Path
 import bleach
 import markdown as md
 from bleach.css_sanitizer import CSSSanitizer
+from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
@@ -38,6 +39,7 @@ ALLOWED_TAGS = frozenset(
         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
         "strong", "em", "b", "i", "s", "del", "ins", "sub", "sup", "mark", "abbr",
         "a",
+        "img",
     }
 )  # fmt: skip
 # A fenced block's language (```python gives class="language-python") is the only class kept:
@@ -49,6 +51,40 @@ def _code_attribute(tag, name, value):
     return name == "class" and CODE_CLASS.fullmatch(value) is not None
 
 
+# An image only from this app's attachment view (postmortems.urls, "attachment"), and only an
+# attached image (postmortems.uploads names them .png, .jpg or .webp): a path, never another
+# site (a tracking pixel) nor a data: URL. The view decides who may see the file.
+ATTACHMENT_SRC = re.compile(
+    r"/postmortems/[A-Za-z0-9][A-Za-z0-9-]{0,39}/attachments/[1-9][0-9]{0,17}/"
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,115}\.(?:png|jpg|webp)"
+)
+
+
+def _image_attribute(tag, name, value):
+    if name == "src":
+        return ATTACHMENT_SRC.fullmatch(value) is not None
+    return name in ("alt", "title")
+
+
+class AttachmentImages(Filter):
+    """After the sanitizer: an image left without an attachment's address becomes its alt text
+    (as typed, escaped); one with it gets an alt text (its file name when none was typed)."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "img":
+                attrs = token["data"]
+                src = attrs.get((None, "src"), "")
+                alt = attrs.get((None, "alt"), "").strip()
+                if not ATTACHMENT_SRC.fullmatch(src):
+                    yield {"type": "Characters", "data": f"[image: {alt}]" if alt else "[image]"}
+                    continue
+                attrs[(None, "alt")] = alt or src.rsplit("/", 1)[-1]
+                attrs[(None, "loading")] = "lazy"
+                token["type"] = "EmptyTag"
+            yield token
+
+
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
     "abbr": ["title"],
@@ -56,6 +92,7 @@ ALLOWED_ATTRIBUTES = {
     "td": ["align", "colspan", "rowspan"],
     "ol": ["start"],
     "code": _code_attribute,
+    "img": _image_attribute,
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 EXTENSIONS = ["extra", "sane_lists", "nl2br"]
@@ -101,7 +138,10 @@ def _new_cleaner() -> bleach.Cleaner:
         strip=False,
         strip_comments=True,
         css_sanitizer=CSSSanitizer(allowed_css_properties=[]),
-        filters=[partial(LinkifyFilter, callbacks=[_force_rel], skip_tags={"pre", "code"})],
+        filters=[
+            partial(LinkifyFilter, callbacks=[_force_rel], skip_tags={"pre", "code"}),
+            AttachmentImages,
+        ],
     )
 
 
@@ -114,7 +154,7 @@ class TooLarge(Exception):
 
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
-_VOID = frozenset({"br", "hr"})
+_VOID = frozenset({"br", "hr", "img"})
 
 
 def _depth(html: str) -> int:

@@ -17,6 +17,13 @@ def fast_passwords():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def media_root(tmp_path_factory):
+    """Attached files go to a folder of the test run's own, never to the project's media/."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
 @pytest.fixture(scope="session")
 def made_once(django_db_setup, django_db_blocker):
     """For a module- or class-scoped fixture: data made once for many tests, then taken away.

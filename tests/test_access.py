@@ -24,6 +24,8 @@ SAMPLE_ARGS = {
     "comment_id": "1",
     "version": "1",
     "item_id": "1",
+    "attachment_id": "1",
+    "name": "file.png",
 }
 
 

@@ -1,6 +1,7 @@
 """The app's models. The document's tables and its sections' fields live in the section
 modules (postmortems.sections); they are all reachable from here as well."""
 
+from postmortems.models.attachments import Attachment
 from postmortems.models.document import (
     KeySequence,
     Postmortem,
@@ -47,6 +48,7 @@ __all__ = [
     "Activity",
     "Approval",
     "ApprovalPolicy",
+    "Attachment",
     "Comment",
     "ContributingFactor",
     "DetectionMethod",

@@ -76,6 +76,7 @@ class PostmortemQuerySet(models.QuerySet):
             ),
             "authors",
             "tags",
+            "attachments",
             *tables,
             Prefetch("related_incidents", queryset=Postmortem.objects.order_by("-incident_date")),
         )

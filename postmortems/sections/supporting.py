@@ -12,6 +12,7 @@ from postmortems.exchange.markup import block, section_heading
 from postmortems.fields import HttpsURLField
 from postmortems.forms.base import RowForm, SectionForm, markdown_area
 from postmortems.sections.base import DocumentRow, Rows, Section
+from postmortems.uploads import megabytes
 from postmortems.values import http_url_validator
 
 # Related incidents one person links to a document (links they cannot see are not counted).
@@ -128,7 +129,23 @@ def write(c, ctx) -> list[str]:
     references = block(c.get("references"))
     if references and related_keys:
         lines.append("")
-    return lines + references
+    lines += references
+    attached = _attachments(c.get("attachments") or [])
+    if attached and lines[-1] != "":
+        lines.append("")
+    return lines + attached
+
+
+def _attachments(attached) -> list[str]:
+    """The attached files by name (the zip export has them beside the document): only when
+    there are some, so that a document without any keeps the template's shape."""
+    if not attached:
+        return []
+    lines = ["### Attachments", ""]
+    for a in attached:
+        size = megabytes(a["size"])
+        lines.append(f"- {a['name']} ({a['content_type']}, {size}, SHA-256 {a['sha256'][:12]})")
+    return lines
 
 
 LINK_KINDS = {heading.lower(): kind for kind, heading in LINK_HEADINGS.items()}
@@ -160,6 +177,13 @@ def read(parsed, block) -> None:
                 parsed.related.append((*lines[start], match["key"].upper()))
                 start += 1
             parsed.set("references", blocks.free(lines[start:]), sub.line, sub.title)
+        elif title == "attachments":
+            # Files are not in the Markdown: each is listed in the notes, to attach again.
+            for number, text in blocks.trim(sub.lines):
+                if text.strip():
+                    parsed.problem(
+                        number, text, "an attached file: attach it again on the Supporting step"
+                    )
         else:
             blocks.unknown(parsed, sub)
 

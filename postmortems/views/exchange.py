@@ -1,18 +1,19 @@
 """Export (Markdown, JSON, a zip of everything visible) and import from the template's Markdown."""
 
-import io
+import tempfile
 import zipfile
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_safe
 
+from postmortems import attachments
 from postmortems.exchange import export, importer
 from postmortems.models import Postmortem
 from postmortems.values import parse_id
@@ -51,18 +52,28 @@ def export_json(request, key):
     )
 
 
+# A zip larger than this is built in a temporary file rather than in memory (attachments).
+ZIP_IN_MEMORY_BYTES = 8 * 1024 * 1024
+
+
 @require_safe
 def export_zip(request):
-    """KEY.md for every postmortem the person may see (restricted ones only if named in them)."""
-    buffer = io.BytesIO()
+    """KEY.md for every postmortem the person may see (restricted ones only if named in them),
+    and beside it the document's attached files as KEY/attachments/NAME."""
+    buffer = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY_BYTES)  # noqa: SIM115 — the response closes it
     documents = Postmortem.objects.visible_to(request.user).with_document().order_by("key")
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for postmortem in documents.iterator(chunk_size=100):
             archive.writestr(
                 f"{postmortem.key}.md", export.postmortem_markdown(postmortem, request.user)
             )
+            for attached in postmortem.attachments.all():
+                attachments.write_to_zip(archive, f"{postmortem.key}/attachments/", attached)
+    buffer.seek(0)
     stamp = timezone.now().strftime("%Y-%m-%d")
-    return _attachment(buffer.getvalue(), "application/zip", f"postmortems-{stamp}.zip")
+    return private_download(
+        FileResponse(buffer, content_type="application/zip"), f"postmortems-{stamp}.zip"
+    )
 
 
 class ImportForm(forms.Form):

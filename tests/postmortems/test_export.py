@@ -142,11 +142,11 @@ class TestTheDemoDocuments:
         client.force_login(outsider)
         response = client.get("/postmortems/export.zip")
         assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-        names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+        names = zipfile.ZipFile(io.BytesIO(response.getvalue())).namelist()
         assert names == ["INCIDENT-12345.md", "INCIDENT-8901.md"]
         # Bob is named in it: he gets all three.
         client.force_login(demo["bob"])
-        archive = zipfile.ZipFile(io.BytesIO(client.get("/postmortems/export.zip").content))
+        archive = zipfile.ZipFile(io.BytesIO(client.get("/postmortems/export.zip").getvalue()))
         assert archive.namelist() == ["INCIDENT-12345.md", "INCIDENT-12401.md", "INCIDENT-8901.md"]
         assert (
             archive.read("INCIDENT-12401.md").decode().startswith("# Postmortem: INCIDENT-12401 ")

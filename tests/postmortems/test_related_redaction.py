@@ -134,7 +134,9 @@ def test_an_outsider_cannot_tell_a_hidden_link_from_none(author, coauthor, outsi
 
 
 def test_the_zip_leaves_it_out_too(linked, outsider_client):
-    archive = zipfile.ZipFile(io.BytesIO(get(outsider_client, "/postmortems/export.zip").content))
+    archive = zipfile.ZipFile(
+        io.BytesIO(get(outsider_client, "/postmortems/export.zip").getvalue())
+    )
     assert f"{SECRET_KEY}.md" not in archive.namelist()
     assert SECRET_KEY not in archive.read(f"{linked.key}.md").decode()
 
