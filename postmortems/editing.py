@@ -197,3 +197,31 @@ def set_item_status(item, *, by, status) -> bool:
         detail=f"{item.action}: {before} → {item.get_status_display()}",
     )
     return True
+
+
+@transaction.atomic
+def add_rows(postmortem, slug: str, forms, *, by, revision=None) -> list:
+    """Add many rows to a section's table as one change: the document locked once, its
+    revision bumped once, one entry in the activity log (so one version in the history).
+
+    ``forms`` are valid row forms of the section. With ``revision`` (the document's revision
+    when the rows were previewed), a document changed since then (another save, or these very
+    rows added by an earlier submission of the same preview) raises EditConflict and nothing
+    is added.
+    """
+    if not forms:
+        return []
+    locked = _lock(postmortem, by)
+    if revision is not None and locked.revision != revision:
+        raise EditConflict(locked)
+    rows = []
+    for form in forms:
+        row = form.save(commit=False)
+        row.postmortem = locked
+        row.save()
+        rows.append(row)
+    _touch(locked)
+    meta = type(rows[0])._meta
+    noun = meta.verbose_name if len(rows) == 1 else meta.verbose_name_plural
+    _log_edit(locked, slug, by, f"added {len(rows)} {noun}")
+    return rows
