@@ -6,7 +6,7 @@ from itertools import groupby
 
 from django.utils import timezone
 
-from postmortems import metrics, permissions
+from postmortems import metrics, permissions, sanity
 from postmortems.content import document_hash
 from postmortems.models import (
     ActionItem,
@@ -15,6 +15,7 @@ from postmortems.models import (
     SupportingLink,
     severity_definitions,
 )
+from postmortems.review_notes import ReviewNotes
 from postmortems.sections import SECTIONS, document_completeness
 
 
@@ -90,9 +91,13 @@ def document_context(postmortem, user) -> dict:
         "lesson_groups": _grouped(postmortem.lessons.all(), "category", Lesson.Category.choices),
         "link_groups": _grouped(postmortem.links.all(), "kind", SupportingLink.Kind.choices),
         "completeness": document_completeness(postmortem),
+        # What looks wrong (never blocking): beside its field or row, and in the sidebar.
+        "sanity_warnings": sanity.warnings_for(postmortem),
         "sections": SECTIONS,
         "detection_choices": DetectionMethod.choices,
         "status_choices": ActionItem.Status.choices,
         "severity_definitions": severity_definitions(),
         "can_edit": permissions.can_edit(user, postmortem),
+        # Why it was sent back, and the open threads by section (read only if shown).
+        "review_notes": ReviewNotes(postmortem, user, threads),
     }

@@ -2,7 +2,9 @@ from django.urls import path, register_converter
 
 from postmortems import views
 from postmortems.views import action_items, exchange, insights, review
+from postmortems.views import attachments as attachment_views
 from postmortems.views import history as history_views
+from postmortems.views import paste as paste_views
 from postmortems.views import search as search_views
 
 
@@ -60,6 +62,11 @@ urlpatterns = [
     ),
     path("postmortems/<key:key>/edit/<slug:section>/rows/", views.row_add, name="row-add"),
     path(
+        "postmortems/<key:key>/edit/<slug:section>/paste/",
+        paste_views.paste_rows,
+        name="paste-rows",
+    ),
+    path(
         "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/",
         views.row_edit,
         name="row-edit",
@@ -68,5 +75,17 @@ urlpatterns = [
         "postmortems/<key:key>/edit/<slug:section>/rows/<int:row_id>/delete/",
         views.row_delete,
         name="row-delete",
+    ),
+    path("postmortems/<key:key>/attachments/", attachment_views.upload, name="attachments"),
+    path(
+        "postmortems/<key:key>/attachments/<int:attachment_id>/remove/",
+        attachment_views.remove,
+        name="attachment-remove",
+    ),
+    # The file itself: its name is part of the address (and of the Markdown that shows it).
+    path(
+        "postmortems/<key:key>/attachments/<int:attachment_id>/<str:name>",
+        attachment_views.download,
+        name="attachment",
     ),
 ]

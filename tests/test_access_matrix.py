@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from postmortems import workflow
-from postmortems.models import ActionItem, Approval, Comment, Postmortem, TimelineEvent
+from postmortems import attachments, workflow
+from postmortems.exchange.paste import digest as paste_digest
+from postmortems.models import ActionItem, Approval, Attachment, Comment, Postmortem, TimelineEvent
 from tests.factories import PASSWORD, UserFactory, ready_for_review, shown_hash, sign
 
 ROLES = ["anonymous", "outsider", "author", "reviewer", "approver", "admin"]
@@ -85,6 +87,18 @@ RULES = {
     "postmortems:row-delete": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "changes": editor_only,
+    },
+    # Rows in bulk: previewing and adding both only for who may edit (a Draft's authors).
+    "postmortems:paste-rows": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {
+            "paste": "14:30 - pasted",
+            "digest": paste_digest("timeline", "14:30 - pasted", ctx["doc"].incident_date),
+            "take-0": "1",
+            "_add": "1",
+        },
         "changes": editor_only,
     },
     "postmortems:submit": {
@@ -156,6 +170,20 @@ RULES = {
     "postmortems:export-md": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:export-json": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:history": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    # Attachments: uploaded and removed by who may edit (a Draft's authors); read by anyone
+    # who may read the document (a restricted one's: 404 for everyone else).
+    "postmortems:attachments": {
+        "get": lambda r, s: 200 if editor_only(r, s) else 403,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {"file": SimpleUploadedFile("notes.txt", b"Paged at 14:23.\n")},
+        "changes": editor_only,
+    },
+    "postmortems:attachment": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    "postmortems:attachment-remove": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "changes": editor_only,
+    },
     "postmortems:action-item-status": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if r in EDITORS else 403,
@@ -227,6 +255,9 @@ def build(people, state, key="INC-2026-0100"):
     )
     if state == "restricted":
         Postmortem.objects.filter(pk=doc.pk).update(restricted=True)
+    attachments.attach(
+        doc, SimpleUploadedFile("timeline.txt", b"14:23 paged\n"), by=people["author"]
+    )
     if state in ("in_review", "final"):
         workflow.submit_for_review(doc, by=people["author"])
     if state == "final":
@@ -254,6 +285,8 @@ def path_for(name, route, doc):
         "<int:comment_id>": str(Comment.objects.get(postmortem=doc).pk),
         "<int:version>": "1",
         "<int:item_id>": str(ActionItem.objects.filter(postmortem=doc).first().pk),
+        "<int:attachment_id>": str(Attachment.objects.get(postmortem=doc).pk),
+        "<str:name>": Attachment.objects.get(postmortem=doc).name,
     }
     path = "/" + route
     for placeholder, value in values.items():
@@ -274,6 +307,7 @@ def fingerprint(doc):
             Comment.objects.filter(postmortem=doc).values_list("body", "resolved_at", "hidden_at")
         ),
         sorted(ActionItem.objects.filter(postmortem=doc).values_list("status", flat=True)),
+        sorted(Attachment.objects.filter(postmortem=doc).values_list("name", flat=True)),
     )
 
 

@@ -112,6 +112,7 @@ LAYERS = [
         "postmortems.forms.base",
         "postmortems.exchange.markup",
         "postmortems.exchange.blocks",
+        "postmortems.uploads",
     ),
     # The document: the registry of sections, and the models.
     ("postmortems.sections", "postmortems.models"),
@@ -121,11 +122,19 @@ LAYERS = [
         "postmortems.content",
         "postmortems.keys",
         "postmortems.insights",
+        "postmortems.sanity",
         "postmortems.presentation",
+        "postmortems.review_notes",
         "postmortems.exchange.export",
     ),
     # Changing it: every change is a function here, and logs itself.
-    ("postmortems.workflow", "postmortems.editing", "postmortems.activity", "postmortems.history"),
+    (
+        "postmortems.workflow",
+        "postmortems.editing",
+        "postmortems.activity",
+        "postmortems.history",
+        "postmortems.attachments",
+    ),
     # Around it.
     (
         "postmortems.exchange",

@@ -117,6 +117,11 @@
     var draft = null;
     try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
     if (!draft || !draft.values) return;
+    // A conflict page already shows what was typed, beside what was saved meanwhile.
+    if (document.getElementById("conflict")) {
+      store.removeItem(key);
+      return;
+    }
     if (same(Object.assign({}, saved, draft.values), saved)) {
       store.removeItem(key);
       return;
