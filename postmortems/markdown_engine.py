@@ -180,6 +180,63 @@ def check_shape(text: str, html: str) -> None:
         raise TooDeep
 
 
+# Lists as people write them (and as the postmortem template does), in Python-Markdown's terms.
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+_ITEM = re.compile(r"( *)([-*+]|(\d{1,9})[.)])(?: |$)")
+# Re-indenting a nested item costs four spaces a level: past this depth items stay at it, so
+# that a text nested thousands deep cannot grow quadratically. It is deep enough that such a
+# text is still refused as too deep (a level is two elements: past MAX_DEPTH).
+MAX_LIST_REINDENT = 24
+
+
+def list_friendly(text: str) -> str:
+    """Two things Python-Markdown reads differently from most writers, made to read as meant:
+
+    - a list straight after a line of text ("Quality: Good" then "- Alert fired") starts a
+      list: a blank line is put between them (an ordered list only when it starts at 1, as in
+      CommonMark, so that "2024. was a year" stays text);
+    - items nested by two, three or four spaces nest: re-indented by four spaces a level.
+
+    One pass over the lines; fenced code is left alone, and so is an indented code block (a
+    line indented four or more with no list open)."""
+    out, fence, stack, blank = [], None, [], True
+    for line in text.split("\n"):
+        if fence:
+            out.append(line)
+            if line.lstrip(" ").startswith(fence):
+                fence = None
+            continue
+        opening = _FENCE.match(line)
+        if opening:
+            fence, stack, blank = opening[1], [], False
+            out.append(line)
+            continue
+        if not line.strip():
+            out.append(line)
+            blank = True
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = _ITEM.match(line)
+        if item and not stack and indent >= 4:
+            item = None  # an indented code block
+        if not item:
+            if blank and indent == 0:
+                stack = []  # a paragraph after a blank line ends the list
+            out.append(line)
+            blank = False
+            continue
+        in_list = bool(stack)
+        while stack and indent < stack[-1] + 2:
+            stack.pop()
+        if not in_list and not blank and out and (item[3] is None or item[3] == "1"):
+            out.append("")  # a list right after a line of text
+        depth = min(len(stack), MAX_LIST_REINDENT)
+        stack.append(indent)
+        out.append(" " * (4 * depth) + line.lstrip(" "))
+        blank = False
+    return "\n".join(out)
+
+
 class Converter:
     """Python-Markdown and bleach, built once and reused (building them loads every extension),
     and built afresh after any error: a failed conversion can leave either half-way through."""
@@ -193,7 +250,7 @@ class Converter:
             self._markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
             self._cleaner = _new_cleaner()
         try:
-            html = self._cleaner.clean(self._markdown.reset().convert(text))
+            html = self._cleaner.clean(self._markdown.reset().convert(list_friendly(text)))
         except BaseException:
             self._markdown = self._cleaner = None
             raise
