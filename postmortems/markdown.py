@@ -200,7 +200,11 @@ def convert(text: str, *, timeout: float = TEXT_SECONDS) -> str:
     except engine.Broken:
         raise RenderFailed("unavailable") from None
     if budget is not None:
-        budget.spent += seconds
+        # The page is charged the formatter's CPU time, but never less than the wait over the
+        # starved factor: on a busy machine a page waits for the formatter at most that many
+        # times its budget (plus a text's second), as one text does, however many texts it has.
+        waited = time.monotonic() - started
+        budget.spent += max(seconds, waited / engine.STARVED_FACTOR)
     if status != engine.OK:
         reason = {engine.TOO_DEEP: "too-deep", engine.TOO_LARGE: "too-large"}.get(status, "failed")
         _remember_failure(text, reason)

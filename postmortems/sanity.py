@@ -197,9 +197,13 @@ def _milestones_out_of_order(events, day):
 
 def _after_midnight(at, ahead) -> bool:
     """Read as the next day, `at` would come soon after every one of `ahead` (23:50 then 00:20
-    typed on the same day): then the date is what is missing."""
-    moved = at + datetime.timedelta(days=1)
-    return all(t < moved <= t + MIDNIGHT_SLIP for t in ahead)
+    typed on the same day): then the date is what is missing. Never on the calendar's last
+    day (there is no next one)."""
+    try:
+        moved = at + datetime.timedelta(days=1)
+        return all(t < moved <= t + MIDNIGHT_SLIP for t in ahead)
+    except OverflowError:
+        return False
 
 
 def _doubled_milestones(events, day):

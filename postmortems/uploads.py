@@ -32,6 +32,8 @@ ENCODED_AS = {
     "PNG": ("PNG", "image/png", "png"),
     "GIF": ("PNG", "image/png", "png"),
     "JPEG": ("JPEG", "image/jpeg", "jpg"),
+    # A JPEG with more pictures after the first (cameras' MPO): Pillow's JPEG reader says "MPO".
+    "MPO": ("JPEG", "image/jpeg", "jpg"),
     "WEBP": ("WEBP", "image/webp", "webp"),
 }
 TEXT_EXTENSIONS = ("txt", "log", "csv", "json")

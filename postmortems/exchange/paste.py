@@ -16,6 +16,7 @@ longer than MAX_LINE is read as cells). What is kept is bounded too: MAX_ROWS ro
 lines listed as not rows.
 """
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -393,12 +394,13 @@ def _plan_timeline(rows, day, existing, empty) -> None:
         except TimeRefused:
             continue
         if previous is not None and not DATE.match(text):
-            gap = previous - datetime.timedelta(hours=12) - moment
-            if gap > datetime.timedelta(0):
-                shift = -(-gap // datetime.timedelta(days=1))
-                if shift <= MAX_SHIFT_DAYS:
-                    row.shift = shift
-                    moment += datetime.timedelta(days=shift)
+            with contextlib.suppress(OverflowError):  # at either end of the calendar: as typed
+                gap = previous - datetime.timedelta(hours=12) - moment
+                if gap > datetime.timedelta(0):
+                    shift = -(-gap // datetime.timedelta(days=1))
+                    if shift <= MAX_SHIFT_DAYS:
+                        moment += datetime.timedelta(days=shift)
+                        row.shift = shift
         row.moment = moment
         previous = moment
     given = [r for r in rows if r.values.get("milestone")]

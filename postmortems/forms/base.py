@@ -166,6 +166,10 @@ class Mergeable:
             key = self.add_prefix(name)
             if outcome.conflict and kind == merge.TEXT:
                 data[key] = outcome.both
+            elif kind == merge.SET and (outcome.conflict or outcome.changed == "theirs"):
+                # Their set as this person may choose it (the snapshot's): the bound value
+                # would name documents they may not see (kept by the form's own save).
+                data.setlist(key, [str(pk) for pk in now[name]])
             elif outcome.conflict or outcome.changed == "theirs":
                 _set_data(data, key, theirs[name])
             elif outcome.changed == "both" and kind == merge.SET:

@@ -164,7 +164,7 @@ class ImpactForm(SectionForm):
         # Said beside a field, not an error: {field: text}. The editor shows them.
         self.notes = {}
         start, end = self.instance.outage_started_at, self.instance.outage_ended_at
-        if not self.is_bound and start and end and end.date() == start.date() + ONE_DAY:
+        if not self.is_bound and start and end and end.date() == _next_day(start.date()):
             self.notes["outage_ended_at"] = _crossing_note(start, end, "Ends")
 
     def clean_slo_target(self):
@@ -183,11 +183,16 @@ class ImpactForm(SectionForm):
             data["outage_ended_at"] = end = end + ONE_DAY
             self.notes["outage_ended_at"] = _crossing_note(start, end, "Read as ending")
         elif start and end and end < start:
+            later = _next_day(start)
             self.add_error(
                 "outage_ended_at",
-                "The outage cannot end before it started. If it ended on a later day, write "
-                "that day too, e.g. "
-                f"{start + ONE_DAY:%Y-%m-%d} {end:%H:%M}.",
+                "The outage cannot end before it started."
+                + (
+                    " If it ended on a later day, write that day too, e.g. "
+                    f"{later:%Y-%m-%d} {end:%H:%M}."
+                    if later
+                    else ""
+                ),
             )
         if data.get("slo_target") is not None and not data.get("slo_window_days"):
             self.add_error(
@@ -202,8 +207,9 @@ class ImpactForm(SectionForm):
         typed = [
             self.data.get(self.add_prefix(n), "") for n in ("outage_started_at", "outage_ended_at")
         ]
+        moved = _next_day(end)
         return not any(names_its_day(text) for text in typed) and (
-            end + ONE_DAY - start <= MIDNIGHT_CROSSING
+            moved is not None and moved - start <= MIDNIGHT_CROSSING
         )
 
 
@@ -211,6 +217,14 @@ class ImpactForm(SectionForm):
 # day when that makes it at most this long.
 MIDNIGHT_CROSSING = datetime.timedelta(hours=12)
 ONE_DAY = datetime.timedelta(days=1)
+
+
+def _next_day(value):
+    """The value one day later, or None on the calendar's last day (9999-12-31)."""
+    try:
+        return value + ONE_DAY
+    except OverflowError:
+        return None
 
 
 def _crossing_note(start, end, verb) -> str:

@@ -66,6 +66,25 @@
     });
   }
 
+  // The hidden fields that say which version the values were typed on (a section's revision
+  // and signed base, an open row's): kept with the values, so that restored text is merged
+  // with what others saved since, never put back over it.
+  var OPENED = /(^|-)(base|section_revision|revision)$/;
+
+  function openedOf(form) {
+    var opened = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "hidden" && el.name && OPENED.test(el.name)) opened[el.name] = el.value;
+    });
+    return opened;
+  }
+
+  function reopen(form, opened) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "hidden" && el.name in opened && OPENED.test(el.name)) el.value = opened[el.name];
+    });
+  }
+
   function same(a, b) {
     return JSON.stringify(a) === JSON.stringify(b);
   }
@@ -83,7 +102,9 @@
       if (!store) return;
       try {
         if (dirty()) {
-          store.setItem(key, JSON.stringify({ at: new Date().toISOString(), values: valuesOf(form) }));
+          store.setItem(key, JSON.stringify({
+            at: new Date().toISOString(), values: valuesOf(form), opened: openedOf(form)
+          }));
         } else {
           store.removeItem(key);
         }
@@ -141,6 +162,7 @@
     drop.textContent = "Discard it";
     take.addEventListener("click", function () {
       restore(form, draft.values);
+      if (draft.opened) reopen(form, draft.opened);
       box.classList.add("d-none");
     });
     drop.addEventListener("click", function () {

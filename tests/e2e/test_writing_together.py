@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from postmortems.models import Postmortem
 from tests.e2e.conftest import sign_in_on
-from tests.factories import PostmortemFactory
+from tests.factories import PostmortemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,3 +129,40 @@ def test_a_comment_over_the_limit_stays_in_its_box(page, sign_in, doc, password)
     comments.get_by_role("button", name="Comment").click()
     expect(page.locator(".alert-danger, .alert-error").first).to_contain_text("kept in its box")
     expect(page.locator("#comment-new-timeline")).to_have_value(text)
+
+
+def test_restoring_kept_text_keeps_what_others_saved_meanwhile(
+    new_page, author, coauthor, password
+):
+    """The kept text comes back with the version it was typed on: saving it merges with what
+    was saved since (Bob's new title, Carol taken off the authors) instead of putting the
+    whole form back as it was when the tab crashed."""
+    carol = UserFactory(username="carol", display_name="Carol White")
+    doc = PostmortemFactory(
+        key="INC-2026-0043", title="API outage", authors=[author, coauthor, carol]
+    )
+    alice = sign_in_on(new_page(), "alice", password)
+    bob = sign_in_on(new_page(), "bob", password)
+    alice.goto(f"/postmortems/{doc.key}/edit/overview/")
+    alice.get_by_label("Executive summary").fill("Typed before the tab crashed")
+    alice.wait_for_timeout(600)  # kept in this browser a moment after typing
+
+    # Meanwhile Bob renames the document and takes Carol off the authors.
+    bob.goto(f"/postmortems/{doc.key}/edit/overview/")
+    bob.get_by_label("Title").fill("API outage: connection pool exhausted")
+    bob.get_by_label("Carol White").uncheck()
+    bob.get_by_role("button", name="Save", exact=True).click()
+    expect(bob.locator(".alert-success")).to_be_visible()
+    assert set(Postmortem.objects.get(pk=doc.pk).authors.all()) == {author, coauthor}
+
+    alice.on("dialog", lambda dialog: dialog.accept())
+    alice.reload()
+    alice.locator("#draft-restore").get_by_role("button", name="Restore it").click()
+    expect(alice.get_by_label("Executive summary")).to_have_value("Typed before the tab crashed")
+    alice.get_by_role("button", name="Save", exact=True).click()
+    expect(alice.locator(".alert-success")).to_be_visible()
+
+    doc = Postmortem.objects.get(pk=doc.pk)
+    assert doc.executive_summary == "Typed before the tab crashed"
+    assert doc.title == "API outage: connection pool exhausted"
+    assert set(doc.authors.all()) == {author, coauthor}  # Carol is not put back

@@ -142,3 +142,24 @@ def test_an_outage_across_midnight_is_said_even_when_another_field_is_wrong(auth
     box = re.search(r'<input[^>]*name="outage_ended_at"[^>]*>', page)[0]
     assert 'value="00:20"' in box  # what was typed stays in the box
     assert 'aria-describedby="id_outage_ended_at_helptext id_outage_ended_at_warning"' in box
+
+
+def test_an_outage_on_the_calendars_last_day_is_an_error_beside_its_end_not_a_500(
+    author_client, author
+):
+    """9999-12-31 has no next day: 23:50 to 00:20 cannot cross midnight, and an outage saved
+    on that day shows in the editor."""
+    last = datetime.date(9999, 12, 31)
+    pm = PostmortemFactory(authors=[author], incident_date=last)
+    response = author_client.post(
+        edit_url(pm, "impact"), impact(outage_started_at="23:50", outage_ended_at="00:20")
+    )
+    assert response.status_code == 200
+    assert "The outage cannot end before it started." in response.content.decode()
+    pm.refresh_from_db()
+    assert pm.outage_ended_at is None
+    Postmortem.objects.filter(pk=pm.pk).update(
+        outage_started_at=datetime.datetime(9999, 12, 31, 10, 0, tzinfo=datetime.UTC),
+        outage_ended_at=datetime.datetime(9999, 12, 31, 11, 0, tzinfo=datetime.UTC),
+    )
+    assert author_client.get(edit_url(pm, "impact")).status_code == 200

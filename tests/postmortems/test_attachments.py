@@ -190,6 +190,21 @@ def test_a_webp_stays_webp(author, postmortem):
     assert attachment.content_type == "image/webp"
 
 
+def test_a_multi_picture_jpeg_keeps_its_first_picture_as_jpeg(author_client, postmortem):
+    """A camera's MPO (a JPEG with more pictures after it, which Pillow reads as "MPO") is a
+    JPEG like any other: attached as its first picture, never a server error."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    response = author_client.post(upload_url(postmortem), {"file": file("3d.jpg", out.getvalue())})
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert (attachment.name, attachment.content_type) == ("3d.jpg", "image/jpeg")
+    with Image.open(io.BytesIO(attachment.file.read())) as image:
+        assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1
+        assert image.getpixel((5, 5))[0] > 200  # red: the first picture
+
+
 def test_a_decompression_bomb_is_refused_before_it_is_decoded(author_client, postmortem):
     bomb = io.BytesIO()
     Image.new("1", (12_000, 12_000)).save(bomb, "PNG")  # 144 megapixels in a few kilobytes

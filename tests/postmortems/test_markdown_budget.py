@@ -72,3 +72,26 @@ def test_a_memoised_text_is_timed_by_its_cpu_time_not_the_wait(monkeypatch):
     monkeypatch.undo()
     # Saving it now: its memoised time is the formatter's, well within the save budget.
     assert markdown.renderable_error(text) == ""
+
+
+def test_a_page_waits_for_the_formatter_at_most_its_budget_times_the_starved_factor(monkeypatch):
+    """On a machine too busy to give the formatter a core, each text is charged little CPU
+    time; the page as a whole still stops waiting, as one text does (STARVED_FACTOR times its
+    budget, plus a second), and shows the texts left as typed."""
+    monkeypatch.setattr(markdown_engine, "STARVED_FACTOR", 2)
+    original = markdown_engine.Pool.convert
+
+    def waits_for_a_core(self, text, timeout):
+        time.sleep(0.3)  # queued behind other work; the conversion itself is quick
+        return original(self, text, timeout)
+
+    monkeypatch.setattr(markdown_engine.Pool, "convert", waits_for_a_core)
+    stamp = time.monotonic()
+    texts = [f"Event {n} of a long timeline {stamp}" for n in range(20)]
+    started = time.monotonic()
+    with markdown.page_budget(1.0):
+        shown = [markdown.render_markdown(text) for text in texts]
+    waited = time.monotonic() - started
+    assert waited < 1.0 * markdown_engine.STARVED_FACTOR + 1  # not 20 × 0.3 s
+    assert "<p>Event 0 of a long timeline" in shown[0]  # the first ones are formatted
+    assert "this page ran out of time to format it" in shown[-1]  # the rest as typed

@@ -250,3 +250,33 @@ class TestRows:
         doc.refresh_from_db()
         assert doc.contributing_factors.get().description == "The pool was too small"
         assert doc.root_cause_why == ""
+
+
+class TestHiddenRelated:
+    def test_taking_their_related_incidents_neither_names_nor_refuses_a_hidden_one(
+        self, alice, bob, doc, author, coauthor
+    ):
+        """Alice may read a restricted related incident, Bob may not. Alice links another
+        incident; Bob then saves the references: the merge takes Alice's links without
+        putting the hidden one in Bob's form (which would refuse his save and show its id)."""
+        secret = PostmortemFactory(key="SEC-2026-0001", restricted=True, authors=[author])
+        other = PostmortemFactory(key="INC-2026-0100")
+        doc.related_incidents.add(secret)
+        alice_form = open_form(alice, doc, "supporting")
+        bob_form = open_form(bob, doc, "supporting")
+        visible = [str(pk) for pk in alice_form["related_incidents"].value()]
+        assert str(secret.pk) in visible
+        response = alice.post(
+            edit_url(doc, "supporting"),
+            posted(alice_form, related_incidents=[*visible, str(other.pk)]),
+        )
+        assert response.status_code == 302
+        # What Bob's browser posts: the select holds only what he may see (nothing linked).
+        data = posted(bob_form, references="See the runbook.", related_incidents=[])
+        response = bob.post(edit_url(doc, "supporting"), data)
+        body = response.content.decode()
+        assert f"{secret.pk} is not one of the available choices" not in body
+        assert response.status_code == 302
+        doc.refresh_from_db()
+        assert doc.references == "See the runbook."
+        assert set(doc.related_incidents.all()) == {secret, other}

@@ -210,6 +210,22 @@ def test_times_out_of_order_within_the_day_stay_on_it():
     assert found[3].moment == datetime.datetime(2026, 1, 31, 1, 5, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (datetime.date(9999, 12, 31), "23:50 - Deploy\n00:10 - Paged"),
+        (datetime.date(1, 1, 1), "01:00 - Deploy\n02:00 - Paged"),
+    ],
+    ids=["the-last-day", "the-first-day"],
+)
+def test_times_at_the_ends_of_the_calendar_are_read_not_a_server_error(day, text):
+    """A date as far as a date goes (typed as the incident's, or pasted): no next day to move
+    a time to, nothing to compare 12 hours before; the rows are read as typed."""
+    found = paste.parse("timeline", text, day=day).rows
+    assert [r.shift for r in found] == [0, 0]
+    assert [r.moment.date() for r in found] == [day, day]
+
+
 def test_the_exports_table_gives_the_milestones_and_none_is_suggested():
     text = (
         "| Time | Event | Milestone |\n|------|-------|-----------|\n"

@@ -464,3 +464,24 @@ def test_a_final_snapshot_keeps_no_warning():
     html = snapshot_html(Postmortem.objects.with_document().get(pk=pm.pk))
     assert "111.6 %" not in html and "marked on 2 events" not in html
     assert "Error Budget" in html  # the section itself is there
+
+
+def test_the_last_day_of_the_calendar_is_warned_about_not_a_server_error(client, author):
+    """Out of order on 9999-12-31: there is no next day to suggest; the warning still says
+    what is out of order, and every page that shows warnings answers."""
+    last = datetime.date(9999, 12, 31)
+    pm = PostmortemFactory(incident_date=last, authors=[author])
+    for moment, mark in [("00:10", "resolved"), ("23:50", "started")]:
+        TimelineEventFactory(
+            postmortem=pm,
+            occurred_at=datetime.datetime.fromisoformat(f"9999-12-31 {moment}").replace(
+                tzinfo=datetime.UTC
+            ),
+            milestone=mark,
+        )
+    [warning] = only(warned(pm), "timeline")
+    assert "“Resolved” (00:10) is before “Incident started” (23:50)" in warning.message
+    assert "write its date" not in warning.message
+    client.force_login(author)
+    for page in (f"/postmortems/{pm.key}/", f"/postmortems/{pm.key}/edit/timeline/"):
+        assert client.get(page).status_code == 200
