@@ -124,6 +124,9 @@ class NumberField(forms.DecimalField):
 class TagsField(forms.CharField):
     """Services as a comma-separated list: ``api, postgres``. Cleans to a sorted list of slugs."""
 
+    # Two people's saves merge as sets: what either added, less what either removed.
+    merges_as_set = True
+
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(v) for v in value)

@@ -103,6 +103,8 @@ class Mergeable:
         field = self.fields[name]
         if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
             return merge.SET
+        if getattr(field, "merges_as_set", False):  # a list typed in one box (services)
+            return merge.SET
         if isinstance(field.widget, forms.Textarea):
             return merge.TEXT
         return merge.VALUE
@@ -159,30 +161,48 @@ class Mergeable:
         for name in self.merged_names():
             kind = self.kind(name)
             if base is not None and name in base:
-                start = base[name]
-            else:  # no trustworthy base: everything that differs is both sides' change
-                start = [] if kind == merge.SET else "\x00unknown"
-            outcome = merge.merge_field(kind, start, mine[name], now[name], name)
+                outcome = merge.merge_field(kind, base[name], mine[name], now[name], name)
+            else:
+                # No trustworthy base (a form from before a deploy, a changed secret key):
+                # whatever differs is both sides' change, and a set is not merged blind — a
+                # union would put back an author someone removed, with their access.
+                blind = merge.VALUE if kind == merge.SET else kind
+                outcome = merge.merge_field(blind, "\x00unknown", mine[name], now[name], name)
             key = self.add_prefix(name)
             if outcome.conflict and kind == merge.TEXT:
                 data[key] = outcome.both
             elif kind == merge.SET and (outcome.conflict or outcome.changed == "theirs"):
                 # Their set as this person may choose it (the snapshot's): the bound value
                 # would name documents they may not see (kept by the form's own save).
-                data.setlist(key, [str(pk) for pk in now[name]])
+                self._set_members(data, name, now[name])
             elif outcome.conflict or outcome.changed == "theirs":
                 _set_data(data, key, theirs[name])
             elif outcome.changed == "both" and kind == merge.SET:
-                data.setlist(key, [str(pk) for pk in outcome.value])
+                self._set_members(data, name, outcome.value)
             elif outcome.changed == "both" and kind == merge.TEXT:
                 data[key] = outcome.value
             outcomes.append(outcome)
         data[self.add_prefix("base")] = theirs.signed_base()
         return data, outcomes
 
+    def _set_members(self, data, name, members):
+        """Put a set into form data: one value per member, or one box's text (services)."""
+        field, key = self.fields[name], self.add_prefix(name)
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+            data.setlist(key, [str(member) for member in members])
+        else:
+            data[key] = field.prepare_value(list(members))
+
     def displayed(self, name, value) -> str:
-        """A value as a person reads it, for showing two versions side by side."""
-        return _display(value, self.fields[name])
+        """A value as a person reads it, for showing two versions side by side. A set is given
+        as its snapshot (``opened_values``/``typed_values``): only what this person may see."""
+        field = self.fields[name]
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            chosen = field.queryset.filter(pk__in=list(value or []))
+            return ", ".join(str(item) for item in chosen) or "—"
+        if self.kind(name) == merge.SET and isinstance(value, list | tuple):
+            return ", ".join(value) or "—"
+        return _display(value, field)
 
 
 def _set_data(data, key, bound_field):

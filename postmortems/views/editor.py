@@ -180,8 +180,8 @@ def _conflict(exc, mine, theirs, conflicts, merged):
                 "id": mine[name].id_for_label,
                 "label": field.label,
                 "text": mine.kind(name) == "text",
-                "theirs": mine.displayed(name, theirs[name].value()),
-                "mine": mine.displayed(name, field.prepare_value(mine.cleaned_data.get(name))),
+                "theirs": mine.displayed(name, _shown(mine, theirs, name, opened=True)),
+                "mine": mine.displayed(name, _shown(mine, mine, name, opened=False)),
             }
         )
     return {
@@ -190,6 +190,16 @@ def _conflict(exc, mine, theirs, conflicts, merged):
         "fields": fields,
         "merged": sorted({label for _, label in merged}),
     }
+
+
+def _shown(mine, form, name, *, opened):
+    """A field's value to show in the conflict panel: a set as the snapshot this person may
+    choose from (never a hidden related incident), anything else as the form shows it."""
+    if mine.kind(name) == "set":
+        return (form.opened_values() if opened else form.typed_values())[name]
+    if opened:
+        return form[name].value()
+    return form.fields[name].prepare_value(form.cleaned_data.get(name))
 
 
 def _say_merged(request, title, merged):

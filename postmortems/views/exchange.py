@@ -62,13 +62,25 @@ def export_zip(request):
     and beside it the document's attached files as KEY/attachments/NAME."""
     buffer = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY_BYTES)  # noqa: SIM115 — the response closes it
     documents = Postmortem.objects.visible_to(request.user).with_document().order_by("key")
+    # The files copied are bounded (the zip is built in one request); the rest are listed.
+    room, left_out = settings.POSTMORTEM_ZIP_ATTACHMENTS_BYTES, []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for postmortem in documents.iterator(chunk_size=100):
             archive.writestr(
                 f"{postmortem.key}.md", export.postmortem_markdown(postmortem, request.user)
             )
             for attached in postmortem.attachments.all():
+                if attached.size > room:
+                    left_out.append(f"{postmortem.key}/attachments/{attached.name}")
+                    continue
+                room -= attached.size
                 attachments.write_to_zip(archive, f"{postmortem.key}/attachments/", attached)
+        if left_out:
+            archive.writestr(
+                "attachments-not-included.txt",
+                "These files would make the download too large; each is on its document's "
+                "Supporting section:\n\n" + "\n".join(left_out) + "\n",
+            )
     buffer.seek(0)
     stamp = timezone.now().strftime("%Y-%m-%d")
     return private_download(

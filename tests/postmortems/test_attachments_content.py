@@ -263,6 +263,18 @@ def test_the_zip_holds_the_files_of_what_you_may_see_and_nothing_else(author, ou
     assert "SEC-2026-0003/attachments/attacker-ips.txt" in names
 
 
+def test_the_zip_copies_files_up_to_its_bound_and_lists_the_rest(author, postmortem, settings):
+    first = attach(postmortem, author, "first.txt", b"a" * 600)
+    attach(postmortem, author, "second.txt", b"b" * 600)
+    settings.POSTMORTEM_ZIP_ATTACHMENTS_BYTES = 1000
+    archive = zip_of(author)
+    names = archive.namelist()
+    assert f"{postmortem.key}/attachments/{first.name}" in names
+    assert f"{postmortem.key}/attachments/second.txt" not in names
+    listed = archive.read("attachments-not-included.txt").decode()
+    assert f"{postmortem.key}/attachments/second.txt" in listed
+
+
 def test_a_restricted_documents_files_leave_no_trace_on_open_pages(author, outsider, postmortem):
     secret = PostmortemFactory(key="SEC-2026-0004", restricted=True, authors=[author])
     attach(secret, author, "breach-evidence.png")

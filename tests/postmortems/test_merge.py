@@ -280,3 +280,36 @@ class TestHiddenRelated:
         doc.refresh_from_db()
         assert doc.references == "See the runbook."
         assert set(doc.related_incidents.all()) == {secret, other}
+
+
+def test_services_added_by_both_are_all_kept(alice, bob, doc):
+    from postmortems.models import Tag
+
+    doc.tags.set([Tag.objects.create(name="api")])
+    alice_form = open_form(alice, doc, "overview")
+    bob_form = open_form(bob, doc, "overview")
+    assert (
+        alice.post(edit_url(doc, "overview"), posted(alice_form, tags="api, postgres")).status_code
+        == 302
+    )
+    response = bob.post(edit_url(doc, "overview"), posted(bob_form, tags="redis"))
+    assert response.status_code == 302
+    # Bob removed api and added redis; Alice added postgres: all three changes stay.
+    assert sorted(doc.tags.values_list("name", flat=True)) == ["postgres", "redis"]
+
+
+def test_without_a_trustworthy_base_a_removed_author_is_not_put_back(alice, bob, doc, author):
+    carol = UserFactory(display_name="Carol")
+    doc.authors.add(carol)
+    bob_form = open_form(bob, doc, "overview")
+    alice_form = open_form(alice, doc, "overview")
+    keep = [str(pk) for pk in doc.authors.exclude(pk=carol.pk).values_list("pk", flat=True)]
+    assert (
+        alice.post(edit_url(doc, "overview"), posted(alice_form, authors=keep)).status_code == 302
+    )
+    # Bob's form from before (say, a changed secret key): its base no longer proves anything.
+    response = bob.post(edit_url(doc, "overview"), posted(bob_form, title="Bob's title", base=""))
+    assert response.status_code == 409
+    assert carol not in doc.authors.all()
+    authors = next(f for f in response.context["conflict"]["fields"] if f["name"] == "authors")
+    assert "Carol" in authors["mine"] and "Carol" not in authors["theirs"]
