@@ -9,7 +9,7 @@ import contextvars
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMultiAlternatives, get_connection, send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -57,6 +57,48 @@ def _deliver(messages):
         send_mass_mail(messages, fail_silently=False)
     except Exception:
         logger.exception("Could not send %d notification email(s)", len(messages))
+        _undelivered.set(_undelivered.get() + len(messages))
+
+
+def calendar_invite(subject, template, recipients, context, *, ics: bytes, method: str):
+    """A meeting's invite, update or cancellation: one mail per person, with the .ics as a
+    ``text/calendar; method=…`` alternative (so mail clients offer Accept and Decline) and
+    attached as ``invite.ics``. Like every notification: sent after commit, never in a
+    replay, never an error for what caused it."""
+    addresses = sorted({u.email for u in recipients if u is not None and u.email})
+    if not addresses or _muted.get():
+        return
+    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    subject = subject_line(subject)
+    invite = ics.decode()
+    messages = []
+    for address in addresses:
+        message = _Invite(subject, body, settings.DEFAULT_FROM_EMAIL, [address], method=method)
+        message.attach_alternative(invite, "text/calendar")
+        message.attach("invite.ics", ics, "application/ics")
+        messages.append(message)
+    transaction.on_commit(lambda: _deliver_messages(messages))
+
+
+class _Invite(EmailMultiAlternatives):
+    """A mail whose calendar part says its iTIP method (RFC 6047: REQUEST, CANCEL)."""
+
+    def __init__(self, *args, method: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype == "text/calendar":
+            part.set_param("method", self.method)
+        return part
+
+
+def _deliver_messages(messages):
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("Could not send %d calendar email(s)", len(messages))
         _undelivered.set(_undelivered.get() + len(messages))
 
 
