@@ -148,6 +148,13 @@ def shown_hash(postmortem) -> str:
     return document_hash(Postmortem.objects.with_document().get(pk=postmortem.pk))
 
 
+def criteria_tokens() -> list[str]:
+    """Every active review criterion as its checkbox on the sign page carries it."""
+    from postmortems.models import ReviewCriterion
+
+    return [criterion.token for criterion in ReviewCriterion.objects.active()]
+
+
 def sign(approval, *, by, password=PASSWORD, **kwargs):
     """``workflow.sign`` as the sign page calls it: on the content as it is now, shown to the
     signer, from a request."""
@@ -155,6 +162,9 @@ def sign(approval, *, by, password=PASSWORD, **kwargs):
 
     kwargs.setdefault("seen_hash", shown_hash(approval.postmortem))
     kwargs.setdefault("request", signing_request())
+    # Every review criterion ticked, as a reviewer's sign page asks (tests that leave one
+    # out pass their own).
+    kwargs.setdefault("criteria", criteria_tokens())
     return workflow.sign(approval, by=by, password=password, **kwargs)
 
 

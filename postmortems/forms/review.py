@@ -5,6 +5,17 @@ from django import forms
 from accounts.models import User
 from postmortems.forms.base import MAX_TEXT, one_line, people
 from postmortems.markdown import validate_renderable
+from postmortems.models import ReviewCriterion, SectionVerdict
+from postmortems.sections import SECTIONS
+
+
+class TickedCriteria(forms.MultipleChoiceField):
+    """The ticked criteria as posted: a token that is not (or no longer) offered is kept, so
+    that the workflow can say which criterion is missing or was reworded meanwhile."""
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
 class SignForm(forms.Form):
@@ -20,6 +31,15 @@ class SignForm(forms.Form):
         max_length=5000,
         help_text="Optional: anything you want on the record with your signature.",
     )
+    # The review criteria ticked (ReviewCriterion.token: the criterion and its wording as
+    # shown). Which must be ticked is the workflow's rule (workflow.confirm_criteria), which
+    # says what is missing; the page lists them from ``criteria``.
+    criteria = TickedCriteria(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to_confirm = list(criteria)
+        self.fields["criteria"].choices = [(c.token, c.text) for c in self.to_confirm]
 
 
 class RequestChangesForm(forms.Form):
@@ -28,6 +48,32 @@ class RequestChangesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MAX_TEXT,
         help_text="The authors get this by email; the document goes back to Draft.",
+    )
+    # Optional: what falls short, shown to the authors with the comment.
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=ReviewCriterion.objects.active(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Review criteria not met",
+    )
+    sections = forms.MultipleChoiceField(
+        choices=[(s.slug, s.title) for s in SECTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sections that need work",
+    )
+
+
+class SectionVerdictForm(forms.Form):
+    """One reviewer's verdict on one section (the section is in the address)."""
+
+    verdict = forms.ChoiceField(choices=SectionVerdict.Verdict.choices)
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        validators=[validate_renderable],
+        widget=forms.Textarea(attrs={"rows": 1}),
+        help_text="Optional, Markdown.",
     )
 
 

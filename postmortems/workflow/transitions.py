@@ -19,7 +19,7 @@ from postmortems.activity import log_action
 from postmortems.content import canonical_content, content_hash
 from postmortems.keys import KEY_REFUSED, key_refusal, next_key
 from postmortems.markdown import RenderFailed, page_budget, strict_rendering
-from postmortems.models import Activity, Approval, Postmortem, Snapshot
+from postmortems.models import Activity, Approval, ChangeRequestPoints, Postmortem, Snapshot
 from postmortems.presentation import document_context
 from postmortems.sections import SECTIONS
 from postmortems.workflow.approvals import (
@@ -30,6 +30,7 @@ from postmortems.workflow.approvals import (
     policy_roles,
 )
 from postmortems.workflow.errors import ContentChanged, TransitionError
+from postmortems.workflow.verdicts import confirm_criteria, pointed_criteria, pointed_sections
 
 Status = Postmortem.Status
 
@@ -57,7 +58,7 @@ def _move(postmortem, to_status, actor, verb, *, detail="", extra_fields=(), now
     postmortem.status = to_status
     postmortem.updated_at = now or timezone.now()
     postmortem.save(update_fields=["status", "updated_at", *extra_fields])
-    log_action(
+    return log_action(
         postmortem,
         actor,
         verb,
@@ -154,7 +155,9 @@ def withdraw(postmortem, *, by) -> Postmortem:
 
 
 @transaction.atomic
-def request_changes(postmortem, *, by, comment: str) -> Postmortem:
+def request_changes(postmortem, *, by, comment: str, criteria=(), sections=()) -> Postmortem:
+    """Back to Draft with the reviewer's comment; ``criteria`` (ids of active review
+    criteria) and ``sections`` (slugs) say what falls short, kept with the log entry."""
     pm = _lock(postmortem)
     _expect(pm, Status.IN_REVIEW)
     if not permissions.can_request_changes(by, pm):
@@ -163,20 +166,27 @@ def request_changes(postmortem, *, by, comment: str) -> Postmortem:
     comment = (comment or "").strip()
     if not comment:
         raise TransitionError("Say what should change: the authors read your comment.")
+    pointed = {"criteria": pointed_criteria(criteria), "sections": pointed_sections(sections)}
     # The reviewer keeps the slot: nobody but them or an administrator can hand it over now.
     for approval in reviewer_slots:
         approval.changes_requested_at = timezone.now()
         approval.save(update_fields=["changes_requested_at"])
-    _move(pm, Status.DRAFT, by, Activity.Verb.CHANGES_REQUESTED, detail=comment)
+    entry = _move(pm, Status.DRAFT, by, Activity.Verb.CHANGES_REQUESTED, detail=comment)
+    if pointed["criteria"] or pointed["sections"]:
+        ChangeRequestPoints.objects.create(activity=entry, **pointed)
     notifications.changes_requested(pm, by=by, comment=comment)
     return pm
 
 
-def sign(approval, *, by, password: str, seen_hash: str, request, comment: str = "") -> Approval:
+def sign(
+    approval, *, by, password: str, seen_hash: str, request, comment: str = "", criteria=()
+) -> Approval:
     """The assigned person signs the content they were shown, proving it with their password.
 
     ``seen_hash`` is the SHA-256 of the content the sign page showed them: if the document
-    changed since, nothing is signed (``ContentChanged``). The password is checked first,
+    changed since, nothing is signed (``ContentChanged``). ``criteria``: the review criteria
+    they ticked (``ReviewCriterion.token``s); a reviewer's or approver's slot needs every
+    active one (``CriteriaUnconfirmed``). The password is checked first,
     outside the transaction, so that a wrong one counts towards the sign-in throttle (and
     nobody's edit waits on the slow hash); the last required signature finalizes the document
     in the same transaction as itself.
@@ -185,14 +195,17 @@ def sign(approval, *, by, password: str, seen_hash: str, request, comment: str =
         check_password(request, by, password or "")
     except PasswordRefused as refused:
         raise TransitionError(f"{refused} Your signature needs your own password.") from None
-    return record_signature(approval, by=by, seen_hash=seen_hash, comment=comment)
+    return record_signature(
+        approval, by=by, seen_hash=seen_hash, comment=comment, criteria=criteria
+    )
 
 
 @transaction.atomic
-def record_signature(approval, *, by, seen_hash, comment="", now=None) -> Approval:
+def record_signature(approval, *, by, seen_hash, comment="", criteria=(), now=None) -> Approval:
     """The signature itself, with every rule of who may sign what; ``sign`` calls it once
     the password proved who ``by`` is. Called directly only where there is no person at a
-    keyboard to prove it: the demo loader replaying its documents' review."""
+    keyboard to prove it: the demo loader replaying its documents' review. It records the
+    review criteria confirmed (``criteria``), as they read then."""
     now = now or timezone.now()
     pm = _lock(approval.postmortem)
     approval = next((a for a in pm.approvals.all() if a.pk == approval.pk), None)
@@ -226,7 +239,9 @@ def record_signature(approval, *, by, seen_hash, comment="", now=None) -> Approv
             f"You wrote or edited this version, so you cannot sign as {approval.role}: "
             "independent review needs someone else."
         )
+    confirmed = confirm_criteria(approval, criteria)
     approval.decision = Approval.Decision.APPROVED
+    approval.confirmed_criteria = confirmed
     approval.comment = (comment or "").strip()
     approval.signed_at = now
     approval.content_hash = digest

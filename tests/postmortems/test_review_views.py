@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from postmortems import workflow
 from postmortems.models import Approval, Comment, Postmortem
-from tests.factories import PASSWORD, UserFactory, shown_hash, sign
+from tests.factories import PASSWORD, UserFactory, criteria_tokens, shown_hash, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,11 @@ class TestSignPage:
         )
         response = login(client, approver).post(
             self.slot_url(reviewing, "Approver (VP Eng)"),
-            {"password": PASSWORD, "seen_hash": shown_hash(reviewing)},
+            {
+                "password": PASSWORD,
+                "seen_hash": shown_hash(reviewing),
+                "criteria": criteria_tokens(),
+            },
             follow=True,
         )
         assert "is Final" in " ".join(messages_of(response))

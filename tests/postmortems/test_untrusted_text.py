@@ -14,7 +14,14 @@ from django.test import Client
 from postmortems import workflow
 from postmortems.activity import log_action
 from postmortems.models import Approval, Comment, Postmortem, Snapshot, TimelineEvent
-from tests.factories import PASSWORD, TimelineEventFactory, ready_for_review, shown_hash, sign
+from tests.factories import (
+    PASSWORD,
+    TimelineEventFactory,
+    criteria_tokens,
+    ready_for_review,
+    shown_hash,
+    sign,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +184,7 @@ def test_the_signer_is_told_why_it_cannot_be_final(author, reviewer, approver):
     slot = Approval.objects.get(postmortem=doc, role="Reviewer (SRE Lead)")
     response = client.post(
         f"/postmortems/{doc.key}/approvals/{slot.pk}/sign/",
-        {"password": PASSWORD, "seen_hash": shown_hash(doc)},
+        {"password": PASSWORD, "seen_hash": shown_hash(doc), "criteria": criteria_tokens()},
     )
     assert response.status_code == 200
     assert "cannot be frozen as Final" in response.content.decode()
