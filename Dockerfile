@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Pango and fonts for the PDF export (WeasyPrint; see the README's "PDF export").
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-color-emoji \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes do not reinstall them. PIP_EXTRAS=s3 adds django-storages
 # for attachments in an S3-compatible bucket (docker compose build --build-arg PIP_EXTRAS=s3).
 ARG PIP_EXTRAS=""

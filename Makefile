@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test browser lint migrate seed bench bench-search bench-load bench-resilience clean
+.PHONY: run test install install-test browser pdf-libs lint migrate seed bench bench-search bench-load bench-resilience clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed pdf-libs
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate, load the demo once, serve on http://127.0.0.1:8000
@@ -37,7 +37,7 @@ run: install
 # own test database and live server. PYTEST_WORKERS=0 runs the suite in this one process;
 # PYTEST_ARGS (-k, a path, -x …) adds to either: make test PYTEST_ARGS="-k search".
 PYTEST_WORKERS ?= auto
-test: install-test browser
+test: install-test browser pdf-libs
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright's own download does not work offline).
@@ -47,6 +47,21 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "Chromium is missing: install it (sudo apt-get install chromium) or the browser tests are skipped."; \
+	  fi; }
+
+# Pango and fonts for the PDF export (WeasyPrint loads them in its worker when a PDF is made):
+# installed here when missing and run as root with apt-get. Otherwise, or if apt-get fails (no
+# network), nothing stops: the PDF link answers 503 saying what to install.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-color-emoji
+pdf-libs:
+	@if command -v dpkg >/dev/null 2>&1; then dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1; \
+	else $(PYTHON) -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("pangoft2-1.0"))'; fi \
+	|| { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; } \
+	    || echo "Pango could not be installed: the PDF export answers 503 until it is (apt-get install $(PDF_PACKAGES))."; \
+	  else \
+	    echo "Pango is missing: the PDF export answers 503 until it is installed (Debian: sudo apt-get install $(PDF_PACKAGES))."; \
 	  fi; }
 
 lint: install-test
