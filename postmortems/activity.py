@@ -14,6 +14,9 @@ from postmortems.models import Activity
 # A reopen records the content too: it is where a new document version begins, and who wrote
 # that version (and so may not review it) starts from the authors at that moment.
 CONTENT_VERBS = frozenset({Activity.Verb.CREATED, Activity.Verb.EDITED, Activity.Verb.REOPENED})
+# An edit's detail (a row's text, a file's name) is cut to this, between words (values.clipped);
+# a reason someone wrote (request changes, reopen) is kept whole.
+DETAIL_LIMIT = 300
 
 
 def log_action(

@@ -18,9 +18,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from postmortems import permissions, uploads
-from postmortems.activity import log_action
+from postmortems.activity import DETAIL_LIMIT, log_action
 from postmortems.models import Activity, Attachment, Postmortem
 from postmortems.models.document import new_secret
+from postmortems.values import clipped
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ def _touch(locked, now) -> None:
 
 
 def _log(locked, user, detail, now) -> None:
-    log_action(locked, user, Activity.Verb.EDITED, section=SECTION, detail=detail[:300], at=now)
+    detail = clipped(detail, DETAIL_LIMIT)
+    log_action(locked, user, Activity.Verb.EDITED, section=SECTION, detail=detail, at=now)
 
 
 def _free_name(name: str, taken: set[str]) -> str:

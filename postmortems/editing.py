@@ -11,9 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from postmortems import permissions
-from postmortems.activity import log_action
+from postmortems.activity import DETAIL_LIMIT, log_action
 from postmortems.models import MAX_RELATED, Activity, Postmortem, Tag
 from postmortems.models.document import new_secret
+from postmortems.values import clipped
 from postmortems.workflow.approvals import apply_policy
 
 
@@ -149,7 +150,8 @@ def _touch(postmortem):
 
 
 def _log_edit(postmortem, slug, user, detail, now=None):
-    log_action(postmortem, user, Activity.Verb.EDITED, section=slug, detail=detail[:300], at=now)
+    detail = clipped(detail, DETAIL_LIMIT)  # a row's text may be long: cut between words
+    log_action(postmortem, user, Activity.Verb.EDITED, section=slug, detail=detail, at=now)
 
 
 @transaction.atomic

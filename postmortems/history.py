@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from postmortems.content import canonical_content, content_hash
 from postmortems.exchange.export import context_for, to_markdown
 from postmortems.models import DocumentVersion, Postmortem
+from postmortems.values import clipped
 
 
 def record(activity) -> DocumentVersion:
@@ -32,7 +33,7 @@ def record(activity) -> DocumentVersion:
         revision=pm.revision,
         document_version=pm.version,
         section=activity.section,
-        detail=(activity.detail or activity.get_verb_display())[:300],
+        detail=clipped(activity.detail or activity.get_verb_display(), 300),
         changed_by_id=activity.actor_id,
         content=content,
         content_hash=content_hash(content),

@@ -175,3 +175,61 @@ def parse_id(value) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
         return int(value)
     return None
+
+
+def clipped(text: str, limit: int) -> str:
+    """At most `limit` characters: a longer text is cut after its last whole word that fits,
+    with an ellipsis (…), never in the middle of a word (one word longer than the limit is cut
+    after its last punctuation that fits, and only failing that inside it)."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    if head and not text[len(head)].isspace() and not head[-1].isspace():
+        space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        if space > 0:
+            head = head[:space]
+        else:
+            stop = max((head.rfind(mark) for mark in "/.,;:-_)"), default=-1)
+            head = head[: stop + 1] if stop > 0 else head
+    return head.rstrip() + "…"
+
+
+# --- the template's placeholders ---------------------------------------------------------------
+# Where the blank template leaves a value to be typed it writes a placeholder: a format
+# (`YYYY-MM-DD`), a choice's alternatives (`Draft | Under Review | Final`, `Open/In
+# Progress/Done`) or their range (`P0-P3`), which are never a value; or words in brackets
+# (`[Name]`, `[INCIDENT-ID] [Brief Description]`), which someone could type, so the importer
+# takes them for placeholders only in a text that is the template (postmortems.exchange.guidance).
+
+FORMAT_PLACEHOLDERS = frozenset({"yyyy-mm-dd", "hh:mm", "yyyy-mm-dd hh:mm", "hh:mm utc"})
+_BRACKETED = re.compile(r"(?:\[[^\[\]\n]*+\]\s*+)++")
+# A choice's alternatives are a few short labels.
+_MAX_ALTERNATIVES = 200
+
+
+def is_format_placeholder(text: str, choices=()) -> bool:
+    """`YYYY-MM-DD` and the like, or the alternatives of one choice written out: `SEV-1 |
+    SEV-2`, `Open/In Progress/Done`, `P0-P3` (`choices`: the labels it may list)."""
+    low = " ".join((text or "").split()).lower()
+    if low in FORMAT_PLACEHOLDERS:
+        return True
+    if len(low) > _MAX_ALTERNATIVES:
+        return False
+    labels = {str(label).lower() for label in choices}
+    for separator in ("|", "/"):
+        parts = [part.strip() for part in low.split(separator)]
+        if len(parts) >= 2 and all(part in labels for part in parts):
+            return True
+    return any(
+        low[:i].strip() in labels and low[i + 1 :].strip() in labels
+        for i, char in enumerate(low)
+        if char == "-"
+    )
+
+
+def is_bracketed(text: str) -> bool:
+    """Words in brackets and nothing else: `[Name]`, `[INCIDENT-ID] [Brief Description]` (not
+    a link, `[text](https://…)`)."""
+    text = (text or "").strip()
+    return bool(text) and _BRACKETED.fullmatch(text) is not None

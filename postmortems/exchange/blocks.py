@@ -55,6 +55,8 @@ class Parsed:
     approvals: list = field(default_factory=list)  # (line, text, role, required, name)
     problems: list = field(default_factory=list)
     notices: list = field(default_factory=list)  # about the whole import, not one line
+    # Header lines that held the template's placeholder (`**Date**: YYYY-MM-DD`): by label.
+    dropped_labels: set = field(default_factory=set)
 
     def problem(self, line, text, reason):
         self.problems.append(Problem(line, text, reason))

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
@@ -38,13 +39,15 @@ from postmortems.exchange.markup import (
 from postmortems.models import Postmortem, severity_definitions
 from postmortems.sections import SECTIONS
 
-BLAMELESS = [
-    "## Blameless Culture Reminder",
-    "",
+# The reminder names the organisation (settings.POSTMORTEM_ORGANISATION); the importer reads
+# it back whatever organisation a document names.
+BLAMELESS_QUOTE = (
     '> "Failure is inevitable in complex systems. Our goal is to learn from failure, not to '
     "assign blame. Assume good faith, focus on systemic improvements, and use this as an "
-    'opportunity to make VirtEngine more reliable."',
-    "",
+    'opportunity to make {organisation} more reliable."'
+)
+DEFAULT_ORGANISATION = "our organisation"
+BLAMELESS_PRINCIPLES = [
     "**Principles**:",
     "- ✅ **Do** focus on what happened and why",
     "- ✅ **Do** identify system weaknesses",
@@ -53,6 +56,18 @@ BLAMELESS = [
     '- ❌ **Don\'t** use language like "human error" (ask "why was this error possible?")',
     '- ❌ **Don\'t** focus on "who" but rather "what" and "why"',
 ]
+
+
+def organisation_name() -> str:
+    """The organisation of this install (settings.POSTMORTEM_ORGANISATION), on one line."""
+    name = " ".join(getattr(settings, "POSTMORTEM_ORGANISATION", "").split())
+    return name or DEFAULT_ORGANISATION
+
+
+def blameless_reminder(organisation: str | None = None) -> list[str]:
+    """The template's Blameless Culture Reminder, naming the organisation of this install."""
+    quote = BLAMELESS_QUOTE.format(organisation=organisation or organisation_name())
+    return ["## Blameless Culture Reminder", "", quote, "", *BLAMELESS_PRINCIPLES]
 
 
 @dataclass
@@ -183,7 +198,7 @@ def to_markdown(c: dict, ctx: Context | None = None, meta: Meta | None = None) -
     out: list[str] = []
     for section in SECTIONS:
         out += section.markdown(c, ctx)
-    out += ["", "---", "", *BLAMELESS]
+    out += ["", "---", "", *blameless_reminder()]
     if meta is not None:
         out += section_heading("Approvals")
         out += table(
@@ -280,6 +295,8 @@ def postmortem_json(postmortem, user=None) -> dict:
                 "content_hash": a.content_hash or None,
                 "signed_revision": a.signed_revision,
                 "current": a.signed_on(digest),
+                # The review criteria the signer confirmed, worded as they read then.
+                "confirmed_criteria": [c["text"] for c in a.confirmed_criteria],
             }
             for a in postmortem.approvals.all()
         ],

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from postmortems import markdown, workflow
 from postmortems.activity import log_action
-from postmortems.exchange import blocks
+from postmortems.exchange import blocks, guidance
 from postmortems.exchange.blocks import Parsed, Problem  # noqa: F401 — the import's results
-from postmortems.exchange.export import BLAMELESS
+from postmortems.exchange.export import BLAMELESS_PRINCIPLES, BLAMELESS_QUOTE
 from postmortems.exchange.markup import DASH, normalize_newlines
 from postmortems.exchange.people import People
 from postmortems.forms.base import MAX_TEXT
@@ -90,14 +90,15 @@ def _approvals(parsed, block):
             continue
         parsed.approvals.append((number, text, role, required, "" if name == DASH else name))
     blocks.leftovers(parsed, leftovers, "not a row of the approvals table")
-    if rows:
+    # Only where a row says it was signed (a date, a signature): not the template's blanks.
+    if any(cell not in ("", DASH) for *_, cells in rows for cell in cells[2:]):
         parsed.notices.append(
             "Signatures are never imported: the Draft is reviewed and signed again."
         )
 
 
 def _static_lines():
-    lines = {line.strip() for line in BLAMELESS}
+    lines = {line.strip() for line in BLAMELESS_PRINCIPLES}
     for label, name, points in severity_definitions():
         lines.add(f"**{label} ({name})**:")
         lines |= {f"- {point}" for point in points}
@@ -105,6 +106,18 @@ def _static_lines():
 
 
 STATIC = _static_lines()
+# The reminder's quote names an organisation: this install's, the template's (VirtEngine), any.
+QUOTE_START, _, QUOTE_END = BLAMELESS_QUOTE.partition("{organisation}")
+
+
+def _is_static(line: str) -> bool:
+    return line in STATIC or (
+        line.startswith(QUOTE_START)
+        and line.endswith(QUOTE_END)
+        and len(line) > len(QUOTE_START) + len(QUOTE_END)
+    )
+
+
 FOOTER = re.compile(r"^\*\*(Document Version|Last Updated|Next Review)\*\*\s*:")
 
 
@@ -112,7 +125,7 @@ def _static(parsed, block):
     """The blameless reminder and the appendix: the template's own text, and the footer."""
     for number, text in block.lines + [line for sub in block.subs for line in sub.lines]:
         stripped = text.strip()
-        if not stripped or stripped == "---" or stripped in STATIC or FOOTER.match(stripped):
+        if not stripped or stripped == "---" or _is_static(stripped) or FOOTER.match(stripped):
             continue
         parsed.problem(number, text, f"not part of the template's {block.title}")
     for sub in block.subs:
@@ -129,7 +142,11 @@ READERS = {
 }
 
 
-def parse(text: str) -> Parsed:
+def parse(text: str, *, examples: bool = False, today=None) -> Parsed:
+    """What the text says, block by block. The template's own placeholders, guidance and
+    examples are told apart first (``exchange.guidance``): with `examples`, the examples are
+    read as content, else left out. A document without a date is dated `today` (by default
+    today), so that its times (`14:23`) are read on the day the Draft will have."""
     parsed = Parsed()
     if "\x00" in text:
         parsed.notices.append("NUL characters in the text were removed.")
@@ -139,7 +156,19 @@ def parse(text: str) -> Parsed:
         raise ImportRefused("Nothing to import: paste the Markdown or choose a file.")
     lines = list(enumerate(text.split("\n"), 1))
     header, found = blocks.split(lines)
-    read_header(parsed, header)
+    template = guidance.Template(examples)
+    template.find(header, found)
+    read_header(parsed, template.header(header))
+    parsed.dropped_labels = template.dropped
+    if parsed.incident_date is None:
+        parsed.incident_date = today or timezone.now().date()
+        parsed.notices.append(
+            "The **Date** line is the template's placeholder: the incident date is today; "
+            "change it in the Overview."
+            if "date" in template.dropped
+            else "No **Date** line: the incident date is today; change it in the Overview."
+        )
+    template.prepare(parsed, found)
     seen = set()
     for block in found:
         name = blocks.norm(block.title)
@@ -161,6 +190,7 @@ def parse(text: str) -> Parsed:
             )
         seen.add(reader)
         reader(parsed, block)
+    template.finish(parsed, rows_limit=MAX_ROWS)
     parsed.problems.sort(key=lambda p: p.line)
     return parsed
 
@@ -219,10 +249,10 @@ def _fits(model, name, value) -> str:
     return ""
 
 
-def import_markdown(text: str, *, by, key: str = "", now=None) -> Result:
+def import_markdown(text: str, *, by, key: str = "", now=None, examples: bool = False) -> Result:
     """Create a Draft from the Markdown (at ``now``, by default now); raise ImportRefused if
-    nothing can be created."""
-    parsed = parse(text)
+    nothing can be created. With `examples`, the template's examples are read as content."""
+    parsed = parse(text, examples=examples, today=(now or timezone.now()).date())
     key = (key or parsed.key).strip().upper()
     key_limit = Postmortem._meta.get_field("key").max_length
     if len(key) > key_limit:
@@ -244,20 +274,22 @@ def import_markdown(text: str, *, by, key: str = "", now=None) -> Result:
     title = parsed.title.strip() or "Imported postmortem"
     if not parsed.title.strip():
         parsed.notices.append(
-            "No title line (“# Postmortem: KEY Title”): the title is “Imported postmortem”."
+            "The title line is the template's placeholder: the title is “Imported postmortem”."
+            if "title" in parsed.dropped_labels
+            else "No title line (“# Postmortem: KEY Title”): the title is “Imported postmortem”."
         )
     if len(title) > 200:
         parsed.problem(1, title, "the title is longer than 200 characters; it was shortened")
         title = title[:200]
     incident_date = parsed.incident_date
-    if incident_date is None:
-        incident_date = (now or timezone.now()).date()
-        parsed.notices.append(
-            "No **Date** line: the incident date is today; change it in the Overview."
-        )
     severity = parsed.severity or Severity.SEV3
     if not parsed.severity:
-        parsed.notices.append("No **Severity** line: SEV-3 was used; change it in the Overview.")
+        parsed.notices.append(
+            "The **Severity** line is the template's placeholder: SEV-3 was used; change it in "
+            "the Overview."
+            if "severity" in parsed.dropped_labels
+            else "No **Severity** line: SEV-3 was used; change it in the Overview."
+        )
 
     people = People()
     people.load(_names(parsed))

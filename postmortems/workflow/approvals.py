@@ -26,6 +26,7 @@ from postmortems.models import (
     PolicyRole,
     Postmortem,
 )
+from postmortems.values import clipped
 from postmortems.workflow.errors import TransitionError
 
 Status = Postmortem.Status
@@ -190,7 +191,7 @@ def _slot(pm, approval) -> Approval:
 
 
 def _log(pm, by, detail, now=None):
-    log_action(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=detail[:300], at=now)
+    log_action(pm, by, Activity.Verb.APPROVALS_CHANGED, detail=clipped(detail, 300), at=now)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils import timezone
 from postmortems import permissions
 from postmortems.activity import log_action
 from postmortems.models import Activity, Comment
+from postmortems.values import clipped
 from postmortems.workflow.errors import TransitionError
 
 
@@ -85,5 +86,5 @@ def _save_visibility(comment, by, detail):
         by,
         Activity.Verb.HID_COMMENT,
         section=comment.section,
-        detail=detail[:300],
+        detail=clipped(detail, 300),
     )
