@@ -259,6 +259,10 @@ LOGGING = {
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Days from Final to the scheduled review of the action items (the template's "30 days").
 POSTMORTEM_REVIEW_AFTER_DAYS = envint("POSTMORTEM_REVIEW_AFTER_DAYS", 30)
+# The organisation the blameless reminder names ("…make our organisation more reliable").
+POSTMORTEM_ORGANISATION = " ".join(envstr("POSTMORTEM_ORGANISATION", "").split()) or (
+    "our organisation"
+)
 # Prefix of generated document keys: INC-2026-0042.
 POSTMORTEM_KEY_PREFIX = envstr("POSTMORTEM_KEY_PREFIX", "INC")
 # Restricted documents draw their keys from a sequence of their own: SEC-2026-0001.

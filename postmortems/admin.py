@@ -8,12 +8,15 @@ save, and a signature on the earlier content goes stale (signatures follow the c
 
 from django import forms
 from django.contrib import admin
-from django.db.models import F
+from django.db.models import F, URLField
 from django.utils import timezone
 
 from postmortems.activity import log_action
-from postmortems.models import Activity, ApprovalPolicy, PolicyRole, Postmortem
+from postmortems.fields import HttpsURLField
+from postmortems.models import Activity, ApprovalPolicy, PolicyRole, Postmortem, ReviewCriterion
+from postmortems.models.blameless import BlamelessRule
 from postmortems.models.document import new_secret
+from postmortems.models.meeting import ReviewMeeting
 
 
 class SuperusersOnly:
@@ -109,3 +112,49 @@ class ApprovalPolicyAdmin(SuperusersOnly, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
+
+
+@admin.register(ReviewCriterion)
+class ReviewCriterionAdmin(SuperusersOnly, admin.ModelAdmin):
+    """What every reviewer and approver confirms before signing. A signature keeps the
+    wording its signer confirmed: rewording or deactivating one changes no recorded one."""
+
+    list_display = ("text", "position", "active")
+    list_editable = ("position", "active")
+    list_filter = ("active",)
+    search_fields = ("text",)
+
+
+@admin.register(BlamelessRule)
+class BlamelessRuleAdmin(SuperusersOnly, admin.ModelAdmin):
+    """The blameless-language check's rules (postmortems.blameless): add one, change its
+    wording or its pattern, or switch it off. A pattern is refused on save, with the reason,
+    when it is not in the check's language (never a regular expression)."""
+
+    list_display = ("name", "kind", "pattern", "enabled", "position")
+    list_editable = ("enabled", "position")
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "pattern", "message")
+    fields = ("name", "kind", "pattern", "message", "prompt", "enabled", "position")
+
+
+@admin.register(ReviewMeeting)
+class ReviewMeetingAdmin(SuperusersOnly, admin.ModelAdmin):
+    """The review meetings, to look at. They are scheduled, moved and cancelled on their page
+    (``/postmortems/<key>/meeting/``), which sends the invites: a change made here would reach
+    nobody's calendar, so there is none."""
+
+    list_display = ("postmortem", "starts_at", "duration_minutes", "facilitator", "cancelled")
+    list_filter = ("cancelled",)
+    list_select_related = ("postmortem", "facilitator")
+    search_fields = ("postmortem__key", "postmortem__title")
+    formfield_overrides = {URLField: {"form_class": HttpsURLField}}
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,9 @@ ask these functions, so a rule is decided in one place. Reading is the one query
 Each predicate reads the document's prefetched authors and approvals where it has them.
 """
 
+from django.db.models import Q
+
+from accounts.models import User
 from postmortems.models import Postmortem
 
 Status = Postmortem.Status
@@ -66,6 +69,16 @@ def can_request_changes(user, postmortem) -> bool:
     return postmortem.status == Status.IN_REVIEW and holds_slot(user, postmortem, reviewer=True)
 
 
+def can_give_verdict(user, postmortem) -> bool:
+    """A section's "looks good" / "needs work": whoever holds a reviewer's or approver's slot
+    (never an author), while the document is Under Review."""
+    return (
+        postmortem.status == Status.IN_REVIEW
+        and holds_slot(user, postmortem, reviewer=True)
+        and not is_author(user, postmortem)
+    )
+
+
 def can_sign(user, approval) -> bool:
     """Only the person assigned to a slot signs it."""
     return user is not None and approval.assignee_id == user.pk
@@ -119,6 +132,48 @@ def can_hide_comment(user, postmortem, comment) -> bool:
     if not can_hide_comments(user, postmortem):
         return False
     return not (comment.is_hidden and comment.hidden_by_admin and not is_admin(user))
+
+
+# --- the review meeting ------------------------------------------------------------------------
+
+
+def can_schedule_review(user, postmortem) -> bool:
+    """The authors (and administrators) schedule, move and cancel the review meeting and write
+    its notes, in any status: it is review metadata, not content. Whoever may read the
+    document sees the meeting."""
+    return is_author(user, postmortem) or is_admin(user)
+
+
+def readers(postmortem):
+    """Every active account that may read the document: ``visible_to`` seen from the document's
+    side (tests/postmortems/test_review_meeting.py checks that the two agree). Whom a meeting
+    may invite, and whom its mails may reach."""
+    people = User.objects.filter(is_active=True)
+    if not postmortem.restricted:
+        return people
+    pk = postmortem.pk
+    return people.filter(
+        Q(is_superuser=True)
+        | Q(pk__in=Postmortem.authors.through.objects.filter(postmortem=pk).values("user"))
+        | Q(pk__in=Postmortem.viewers.through.objects.filter(postmortem=pk).values("user"))
+        | Q(pk__in=postmortem.approvals.filter(assignee__isnull=False).values("assignee"))
+        | Q(pk__in=postmortem.responders.filter(user__isnull=False).values("user"))
+    )
+
+
+# --- the blameless-language check --------------------------------------------------------------
+
+
+def can_see_wording(user, postmortem) -> bool:
+    """What the check finds (and asking it as one types): the authors, whoever holds an
+    approval slot, and administrators; not every reader."""
+    return is_author(user, postmortem) or holds_slot(user, postmortem) or is_admin(user)
+
+
+def can_mark_wording(user, postmortem) -> bool:
+    """Marking a finding intended, or withdrawing the mark: the authors and administrators,
+    until the document is Final."""
+    return postmortem.status != Status.FINAL and (is_author(user, postmortem) or is_admin(user))
 
 
 # --- related incidents -------------------------------------------------------------------------

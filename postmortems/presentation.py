@@ -17,6 +17,7 @@ from postmortems.models import (
 )
 from postmortems.review_notes import ReviewNotes
 from postmortems.sections import SECTIONS, document_completeness
+from postmortems.wording import WordingCheck
 
 
 def _grouped(rows, field, choices):
@@ -100,4 +101,6 @@ def document_context(postmortem, user) -> dict:
         "can_edit": permissions.can_edit(user, postmortem),
         # Why it was sent back, and the open threads by section (read only if shown).
         "review_notes": ReviewNotes(postmortem, user, threads),
+        # The blameless-language check, for the authors and reviewers (read only if shown).
+        "blameless": WordingCheck(postmortem, user),
     }

@@ -25,7 +25,7 @@ def last_changes_request(postmortem) -> Activity | None:
         Activity.objects.filter(
             postmortem=postmortem, verb__in=(Verb.SUBMITTED, Verb.CHANGES_REQUESTED)
         )
-        .select_related("actor")
+        .select_related("actor", "points")  # points: what it pointed at, if anything
         .order_by("-created_at", "-id")
         .first()
     )
@@ -64,6 +64,22 @@ class ReviewNotes:
             return []
         found = [(s, open_threads(self._threads.get(s.slug, []))) for s in SECTIONS]
         return [(section, threads) for section, threads in found if threads]
+
+    @cached_property
+    def _points(self):
+        """What the last request for changes pointed at (models.ChangeRequestPoints), if any."""
+        return getattr(self.changes_requested, "points", None)
+
+    @cached_property
+    def pointed_criteria(self) -> list[str]:
+        """The review criteria the reviewer said fall short, worded as they read then."""
+        return list(self._points.criteria) if self._points else []
+
+    @cached_property
+    def pointed_sections(self) -> list:
+        """The sections the reviewer said need work, in the template's order."""
+        slugs = set(self._points.sections) if self._points else set()
+        return [section for section in SECTIONS if section.slug in slugs]
 
     @cached_property
     def open_count(self) -> int:

@@ -4,8 +4,12 @@ from postmortems import views
 from postmortems.views import action_items, exchange, insights, review
 from postmortems.views import attachments as attachment_views
 from postmortems.views import history as history_views
+from postmortems.views import meeting as meeting_views
 from postmortems.views import paste as paste_views
+from postmortems.views import pdf as pdf_views
 from postmortems.views import search as search_views
+from postmortems.views import verdicts as verdict_views
+from postmortems.views import wording as wording_views
 
 
 class KeyConverter:
@@ -29,7 +33,14 @@ urlpatterns = [
     path("postmortems/<key:key>/", views.postmortem_detail, name="detail"),
     path("postmortems/<key:key>/export.md", exchange.export_markdown, name="export-md"),
     path("postmortems/<key:key>/export.json", exchange.export_json, name="export-json"),
+    path("postmortems/<key:key>/export.pdf", pdf_views.export_pdf, name="export-pdf"),
     path("postmortems/<key:key>/history/", history_views.history_view, name="history"),
+    # One section of a Draft restored as it was in an earlier version (a new version).
+    path(
+        "postmortems/<key:key>/history/<int:version>/restore/",
+        history_views.restore_section,
+        name="history-restore",
+    ),
     path("postmortems/<key:key>/edit/<slug:section>/", views.edit_section, name="edit"),
     path("postmortems/<key:key>/submit/", review.submit, name="submit"),
     path("postmortems/<key:key>/withdraw/", review.withdraw, name="withdraw"),
@@ -50,6 +61,25 @@ urlpatterns = [
     ),
     path("postmortems/<key:key>/versions/<int:version>/", review.snapshot, name="snapshot"),
     path("review/", review.review_queue, name="review"),
+    # A reviewer's verdict on one section: looks good / needs work.
+    path(
+        "postmortems/<key:key>/verdicts/<slug:section>/",
+        verdict_views.section_verdict,
+        name="section-verdict",
+    ),
+    # The review meeting: its page (schedule, move, notes), cancelling it, its invite.
+    path("postmortems/<key:key>/meeting/", meeting_views.meeting, name="meeting"),
+    path(
+        "postmortems/<key:key>/meeting/notes/",
+        meeting_views.meeting_notes,
+        name="meeting-notes",
+    ),
+    path(
+        "postmortems/<key:key>/meeting/cancel/",
+        meeting_views.meeting_cancel,
+        name="meeting-cancel",
+    ),
+    path("postmortems/<key:key>/meeting.ics", meeting_views.meeting_ics, name="meeting-ics"),
     path("search/", search_views.search_view, name="search"),
     path("postmortems/<key:key>/related/", search_views.link_related, name="link-related"),
     path("insights/", insights.insights, name="insights"),
@@ -76,6 +106,9 @@ urlpatterns = [
         views.row_delete,
         name="row-delete",
     ),
+    # The blameless-language check: as one types (htmx), and marking a finding intended.
+    path("postmortems/<key:key>/blameless/", wording_views.check_text, name="wording-check"),
+    path("postmortems/<key:key>/blameless/intended/", wording_views.mark, name="wording-mark"),
     path("postmortems/<key:key>/attachments/", attachment_views.upload, name="attachments"),
     path(
         "postmortems/<key:key>/attachments/<int:attachment_id>/remove/",

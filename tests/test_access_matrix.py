@@ -8,6 +8,7 @@ The people and a document in each state are made once for the module (`world`); 
 runs in a savepoint of its own, so what its request changed is rolled back before the next.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -18,8 +19,25 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from postmortems import attachments, workflow
 from postmortems.exchange.paste import digest as paste_digest
-from postmortems.models import ActionItem, Approval, Attachment, Comment, Postmortem, TimelineEvent
-from tests.factories import PASSWORD, UserFactory, ready_for_review, shown_hash, sign
+from postmortems.models import (
+    ActionItem,
+    Approval,
+    Attachment,
+    Comment,
+    Postmortem,
+    ReviewMeeting,
+    SectionVerdict,
+    TimelineEvent,
+)
+from postmortems.workflow import meetings
+from tests.factories import (
+    PASSWORD,
+    UserFactory,
+    criteria_tokens,
+    ready_for_review,
+    shown_hash,
+    sign,
+)
 
 ROLES = ["anonymous", "outsider", "author", "reviewer", "approver", "admin"]
 STATES = ["draft", "in_review", "final", "restricted"]
@@ -132,8 +150,19 @@ RULES = {
     "postmortems:sign": {
         "get": lambda r, s: 200 if r == "reviewer" else 403,
         "post": lambda r, s: (302 if s == "in_review" else 200) if r == "reviewer" else 403,
-        "data": lambda ctx: {"password": PASSWORD, "seen_hash": shown_hash(ctx["doc"])},
+        "data": lambda ctx: {
+            "password": PASSWORD,
+            "seen_hash": shown_hash(ctx["doc"]),
+            "criteria": criteria_tokens(),
+        },
         "changes": lambda r, s: r == "reviewer" and s == "in_review",
+    },
+    # A section's verdict: the holders of a reviewer's or approver's slot, Under Review only.
+    "postmortems:section-verdict": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in ("reviewer", "approver") and s == "in_review" else 403,
+        "data": lambda ctx: {"verdict": "good", "comment": "Clear."},
+        "changes": lambda r, s: r in ("reviewer", "approver") and s == "in_review",
     },
     "postmortems:comment-add": {
         "get": lambda r, s: 405,
@@ -169,7 +198,18 @@ RULES = {
     # Exports and the version history: read-only, for anyone who may read the document.
     "postmortems:export-md": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:export-json": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    # The PDF (made by WeasyPrint: needs Pango, as CI installs it; without it the answer is 503).
+    "postmortems:export-pdf": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:history": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    # Restoring a section of an earlier version: who may edit (a Draft's authors). Version 1
+    # of these documents holds what they hold now, so nothing changes even for them (a
+    # restore that is one is a no-op); tests/postmortems/test_restore.py restores real ones.
+    "postmortems:history-restore": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if editor_only(r, s) else 403,
+        "data": lambda ctx: {"section": "timeline"},
+        "changes": None,
+    },
     # Attachments: uploaded and removed by who may edit (a Draft's authors); read by anyone
     # who may read the document (a restricted one's: 404 for everyone else).
     "postmortems:attachments": {
@@ -179,11 +219,57 @@ RULES = {
         "changes": editor_only,
     },
     "postmortems:attachment": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
+    # The blameless-language check as one types: the authors, reviewers and administrators
+    # (not every reader), in every status; it changes nothing.
+    "postmortems:wording-check": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 200 if r in NAMED else 403,
+        "data": lambda ctx: {
+            "bl_section": "impact",
+            "bl_field": "regions",
+            "regions": "Bob forgot",
+        },
+        "changes": None,
+    },
+    # Marking a finding intended: the authors and administrators until Final. (A mark is review
+    # metadata, not in the fingerprint; tests/postmortems/test_blameless.py marks real ones.)
+    "postmortems:wording-mark": {
+        "get": lambda r, s: 200 if r in EDITORS and s != "final" else 403,
+        "post": lambda r, s: 302 if r in EDITORS and s != "final" else 403,
+        "data": lambda ctx: {"finding": "0" * 64, "reason": "The customer's own words"},
+        "changes": None,
+    },
     "postmortems:attachment-remove": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if editor_only(r, s) else 403,
         "changes": editor_only,
     },
+    # The review meeting: seen, and its .ics downloaded, by whoever may read the document;
+    # scheduled, moved, cancelled and its notes written by the authors and administrators, in
+    # every status (review metadata, not content).
+    "postmortems:meeting": {
+        "get": lambda r, s: 200,
+        "post": lambda r, s: 302 if r in EDITORS else 403,
+        "data": lambda ctx: {
+            "date": "2099-03-02",
+            "time": "15:00",
+            "duration_minutes": "45",
+            "facilitator": str(ctx["doc"].authors.first().pk),
+        },
+        "changes": lambda r, s: r in EDITORS,
+    },
+    "postmortems:meeting-notes": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in EDITORS else 403,
+        "data": lambda ctx: {"notes": "Agreed: raise the pool size.", "base": ""},
+        "changes": lambda r, s: r in EDITORS,
+    },
+    "postmortems:meeting-cancel": {
+        "get": lambda r, s: 405,
+        "post": lambda r, s: 302 if r in EDITORS else 403,
+        "changes": lambda r, s: r in EDITORS,
+    },
+    "postmortems:meeting-ics": {"get": lambda r, s: 200, "post": lambda r, s: 405, "changes": None},
     "postmortems:action-item-status": {
         "get": lambda r, s: 405,
         "post": lambda r, s: 302 if r in EDITORS else 403,
@@ -270,6 +356,14 @@ def build(people, state, key="INC-2026-0100"):
     Comment.objects.create(postmortem=doc, section="impact", author=people["reviewer"], body="Q")
     # The item of the action-item URL has no owner: only the document's authors may move it.
     ActionItem.objects.filter(postmortem=doc).update(owner=None)
+    meetings.schedule_meeting(
+        doc,
+        by=people["author"],
+        starts_at=datetime.datetime(2099, 3, 1, 14, 0, tzinfo=datetime.UTC),
+        duration_minutes=60,
+        facilitator=people["author"],
+        attendees=[people["author"], people["reviewer"]],
+    )
     return Postmortem.objects.get(pk=doc.pk)
 
 
@@ -308,6 +402,16 @@ def fingerprint(doc):
         ),
         sorted(ActionItem.objects.filter(postmortem=doc).values_list("status", flat=True)),
         sorted(Attachment.objects.filter(postmortem=doc).values_list("name", flat=True)),
+        sorted(
+            ReviewMeeting.objects.filter(postmortem=doc).values_list(
+                "starts_at", "sequence", "cancelled", "notes"
+            )
+        ),
+        sorted(
+            SectionVerdict.objects.filter(postmortem=doc).values_list(
+                "section", "reviewer_id", "verdict"
+            )
+        ),
     )
 
 

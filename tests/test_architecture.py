@@ -113,6 +113,9 @@ LAYERS = [
         "postmortems.exchange.markup",
         "postmortems.exchange.blocks",
         "postmortems.uploads",
+        "postmortems.pdf_engine",
+        "postmortems.blameless",
+        "postmortems.blameless_rules",
     ),
     # The document: the registry of sections, and the models.
     ("postmortems.sections", "postmortems.models"),
@@ -125,7 +128,12 @@ LAYERS = [
         "postmortems.sanity",
         "postmortems.presentation",
         "postmortems.review_notes",
+        "postmortems.activity_feed",
+        "postmortems.wording",
+        "postmortems.section_review",
         "postmortems.exchange.export",
+        "postmortems.invites",
+        "postmortems.waiting",
     ),
     # Changing it: every change is a function here, and logs itself.
     (
@@ -133,11 +141,14 @@ LAYERS = [
         "postmortems.editing",
         "postmortems.activity",
         "postmortems.history",
+        "postmortems.restore",
         "postmortems.attachments",
+        "postmortems.wording_marks",
     ),
     # Around it.
     (
         "postmortems.exchange",
+        "postmortems.exchange.pdf",
         "postmortems.search",
         "postmortems.filters",
         "postmortems.reminders",

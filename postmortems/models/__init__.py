@@ -2,6 +2,13 @@
 modules (postmortems.sections); they are all reachable from here as well."""
 
 from postmortems.models.attachments import Attachment
+from postmortems.models.blameless import BlamelessRule, BlamelessWaiver, install_default_rules
+from postmortems.models.criteria import (
+    DEFAULT_CRITERIA,
+    ChangeRequestPoints,
+    ReviewCriterion,
+    SectionVerdict,
+)
 from postmortems.models.document import (
     KeySequence,
     Postmortem,
@@ -11,6 +18,7 @@ from postmortems.models.document import (
     new_secret,
 )
 from postmortems.models.history import DocumentVersion
+from postmortems.models.meeting import ReviewMeeting
 from postmortems.models.review import (
     DEFAULT_APPROVAL_SLOTS,
     Activity,
@@ -40,6 +48,7 @@ from postmortems.values import KEY_RE, bullet_lines, http_url_validator
 
 __all__ = [
     "DEFAULT_APPROVAL_SLOTS",
+    "DEFAULT_CRITERIA",
     "KEY_RE",
     "MAX_RELATED",
     "POINT_FIELDS",
@@ -49,6 +58,9 @@ __all__ = [
     "Approval",
     "ApprovalPolicy",
     "Attachment",
+    "BlamelessRule",
+    "BlamelessWaiver",
+    "ChangeRequestPoints",
     "Comment",
     "ContributingFactor",
     "DetectionMethod",
@@ -62,7 +74,10 @@ __all__ = [
     "PostmortemQuerySet",
     "ReminderSent",
     "Responder",
+    "ReviewCriterion",
+    "ReviewMeeting",
     "SearchDocument",
+    "SectionVerdict",
     "Severity",
     "Snapshot",
     "SupportingLink",
@@ -70,6 +85,7 @@ __all__ = [
     "TimelineEvent",
     "bullet_lines",
     "http_url_validator",
+    "install_default_rules",
     "new_secret",
     "severity_definitions",
     "severity_help_text",

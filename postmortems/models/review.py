@@ -87,6 +87,9 @@ class Approval(models.Model):
     # SHA-256 of the canonical document content the signer saw, and its revision number.
     content_hash = models.CharField(max_length=64, blank=True)
     signed_revision = models.PositiveIntegerField(null=True, blank=True)
+    # The review criteria the signer confirmed, as they read then: [{"id": …, "text": …}]
+    # (models.criteria.ReviewCriterion; an author's own slot confirms none).
+    confirmed_criteria = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -109,6 +112,7 @@ class Approval(models.Model):
         self.signed_at = None
         self.content_hash = ""
         self.signed_revision = None
+        self.confirmed_criteria = []
 
 
 class Comment(models.Model):
@@ -179,6 +183,13 @@ class Activity(models.Model):
         RESOLVED_COMMENT = "resolved_comment", "resolved a comment thread"
         HID_COMMENT = "hid_comment", "hid a comment"
         ACTION_ITEM_STATUS = "action_item_status", "changed an action item's status"
+        MEETING_SCHEDULED = "meeting_scheduled", "scheduled the review meeting"
+        MEETING_CHANGED = "meeting_changed", "changed the review meeting"
+        MEETING_CANCELLED = "meeting_cancelled", "cancelled the review meeting"
+        MEETING_NOTES = "meeting_notes", "wrote the review meeting's notes"
+        SECTION_VERDICT = "section_verdict", "gave a verdict on"
+        WORDING_INTENDED = "wording_intended", "marked wording as intended"
+        WORDING_UNMARKED = "wording_unmarked", "withdrew a wording's mark"
 
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="activity")
     actor = models.ForeignKey(

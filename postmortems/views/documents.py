@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from postmortems import permissions, search, workflow
+from postmortems import activity_feed, permissions, search, section_review, workflow
 from postmortems.filters import PostmortemFilter
 from postmortems.forms.documents import NewPostmortemForm
 from postmortems.models import Postmortem
 from postmortems.presentation import document_context
+from postmortems.workflow import meetings
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,12 @@ def workflow_context(postmortem, user, digest) -> dict:
 @require_safe
 def postmortem_detail(request, key):
     postmortem = get_postmortem_for_user(request.user, key, Postmortem.objects.with_document())
+    if request.GET.get("print"):
+        # The document alone, as it prints: the read view's sections, none of the page
+        # around them (navigation, comments, verdicts, warnings, buttons, sidebar).
+        context = document_context(postmortem, request.user)
+        context.update(frozen=True, can_edit=False)
+        return render(request, "postmortems/print.html", context)
     return render(request, "postmortems/detail.html", detail_context(request, postmortem))
 
 
@@ -95,12 +102,19 @@ def detail_context(request, postmortem, **extra) -> dict:
             : ACTIVITY_SHOWN + 1
         ]
     )
-    context["activity"] = activity[:ACTIVITY_SHOWN]
+    # In words, a burst of row edits as one line (activity_feed); the entries stay listed.
+    context["activity"] = activity_feed.shown(activity[:ACTIVITY_SHOWN])
+    context["activity_count"] = len(activity[:ACTIVITY_SHOWN])
     context["activity_more"] = len(activity) > ACTIVITY_SHOWN
     context["snapshots"] = list(
         postmortem.snapshots.only("version", "finalized_at", "postmortem_id")
     )
     context.update(search.similar_context(postmortem, request.user))
+    # The review's checks: each reviewer's verdict per section, the criteria (review metadata).
+    context.update(section_review.page_context(postmortem, request.user))
+    # The review meeting: review metadata beside the document, not part of its content.
+    context["meeting"] = meetings.meeting_of(postmortem)
+    context["can_schedule_review"] = permissions.can_schedule_review(request.user, postmortem)
     context.update(extra)
     return context
 

@@ -110,6 +110,15 @@ class ImportForm(forms.Form):
         max_length=40,
         help_text="Leave empty to use the key in the first line (“# Postmortem: KEY Title”).",
     )
+    # The blank template shows an example in every section: all of it, or none of it.
+    examples = forms.BooleanField(
+        label="Import the template's examples as content",
+        required=False,
+        initial=False,
+        help_text="Only for the blank template: its “Example” blocks (and the example rows "
+        "beside its placeholders) become the Draft's content. Left unticked, they are left "
+        "out and the Draft has only what you wrote.",
+    )
 
     def clean_markdown(self):
         text = self.cleaned_data["markdown"]
@@ -179,7 +188,12 @@ def _import_view(request):
                 text = importer.decode_upload(upload.read(importer.MAX_UPLOAD_BYTES + 1))
             else:
                 text = form.cleaned_data["markdown"]
-            result = importer.import_markdown(text, by=request.user, key=form.cleaned_data["key"])
+            result = importer.import_markdown(
+                text,
+                by=request.user,
+                key=form.cleaned_data["key"],
+                examples=form.cleaned_data["examples"],
+            )
         except importer.ImportRefused as exc:
             form.add_error(None, str(exc))
         else:

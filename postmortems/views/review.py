@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from postmortems import notifications, permissions, workflow
+from postmortems import notifications, permissions, section_review, wording, workflow
 from postmortems.content import document_hash
 from postmortems.forms.review import (
     ApprovalForm,
@@ -25,6 +25,7 @@ from postmortems.models import Activity, Approval, Comment, Postmortem, Snapshot
 from postmortems.sections import BY_SLUG
 from postmortems.values import parse_id
 from postmortems.views.documents import detail_context, get_postmortem_for_user
+from postmortems.waiting import DEFAULT_SORT, SORTS, describe, with_queue_facts
 
 
 def _refused(request, postmortem, error, anchor="workflow"):
@@ -73,10 +74,18 @@ def request_changes(request, key):
     postmortem = get_postmortem_for_user(request.user, key)
     form = RequestChangesForm(request.POST)
     if not form.is_valid():
+        if "comment" not in form.errors:
+            return _refused(request, postmortem, "A criterion or section you pointed at is gone.")
         return _refused(request, postmortem, "Say what should change: the comment is required.")
     notifications.pop_undelivered()
     try:
-        workflow.request_changes(postmortem, by=request.user, comment=form.cleaned_data["comment"])
+        workflow.request_changes(
+            postmortem,
+            by=request.user,
+            comment=form.cleaned_data["comment"],
+            criteria=[c.pk for c in form.cleaned_data["criteria"]],
+            sections=form.cleaned_data["sections"],
+        )
     except workflow.TransitionError as error:
         return _refused(request, postmortem, error)
     _emailed(request, "Changes requested: the document is a Draft again.", "the authors")
@@ -95,7 +104,9 @@ def sign(request, key, approval_id):
     # What the reader was shown: the document page's Sign link carries its hash.
     seen = request.GET.get("seen", "")
     seen = seen if re.fullmatch(r"[0-9a-f]{64}", seen) else digest
-    form = SignForm(request.POST or None, initial={"seen_hash": seen})
+    # What a reviewer or approver confirms before signing (nothing for an author's slot).
+    criteria = workflow.criteria_to_confirm(approval)
+    form = SignForm(request.POST or None, initial={"seen_hash": seen}, criteria=criteria)
     changed = None
     if request.method == "GET" and seen != digest:
         changed = workflow.ContentChanged(
@@ -112,12 +123,16 @@ def sign(request, key, approval_id):
                 password=form.cleaned_data["password"],
                 seen_hash=form.cleaned_data["seen_hash"],
                 comment=form.cleaned_data["comment"],
+                criteria=form.cleaned_data["criteria"],
                 request=request,
             )
         except workflow.ContentChanged as error:
             changed = error
             # Still the version they read: they sign again from the document, having read it.
-            form = SignForm(initial={**form.cleaned_data, "password": ""})
+            form = SignForm(initial={**form.cleaned_data, "password": ""}, criteria=criteria)
+        except workflow.CriteriaUnconfirmed as error:
+            # Beside the checkboxes; what they ticked and typed stays, the password does not.
+            form.add_error("criteria", str(error))
         except workflow.TransitionError as error:
             form.add_error("password" if "password" in str(error) else None, str(error))
         else:
@@ -380,6 +395,8 @@ def review_queue(request):
         .filter(Exists(Approval.objects.filter(postmortem=OuterRef("pk"), assignee=user)))
         .with_document()
     )
+    # How long each has waited, its open threads, its meeting (postmortems.waiting).
+    holding = with_queue_facts(holding)
     waiting = []
     for postmortem in holding.order_by("-updated_at"):
         digest = document_hash(postmortem)
@@ -407,6 +424,14 @@ def review_queue(request):
         pk__in=returned.values("pk")
     )
     in_review_mine = visible.filter(status=Postmortem.Status.IN_REVIEW, authors=user)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    waiting = describe(
+        waiting,
+        sort=sort,
+        blameless=lambda documents: wording.open_counts(documents, user),
+    )
+    in_review_mine = describe(with_queue_facts(in_review_mine))
     return render(
         request,
         "postmortems/review.html",
@@ -414,6 +439,10 @@ def review_queue(request):
             "waiting": waiting,
             "returned": returned.order_by("-updated_at"),
             "drafts": drafts.order_by("-updated_at"),
-            "in_review_mine": in_review_mine.order_by("-updated_at"),
+            "in_review_mine": in_review_mine,
+            # Sections × reviewers of each document under review here (section_review).
+            "review_grids": section_review.queue_grids([*waiting, *in_review_mine]),
+            "sorts": SORTS,
+            "sort": sort,
         },
     )

@@ -1,7 +1,8 @@
 """Every change of a postmortem's life cycle, and of who signs it, is one function here.
 
 ``transitions``: Draft → Under Review → Final, and back. ``approvals``: the approval policy
-and who may hold which slot. Views call these and nothing else; each function locks the
+and who may hold which slot. ``verdicts``: the review criteria a signature confirms, and
+each reviewer's verdict on each section. Views call these and nothing else; each function locks the
 document row, checks who may act and in which state, writes one append-only Activity entry
 in the same transaction, and raises ``TransitionError`` with a message a person can read.
 """
@@ -33,16 +34,26 @@ from postmortems.workflow.transitions import (
     unsigned_roles,
     withdraw,
 )
+from postmortems.workflow.verdicts import (
+    CriteriaUnconfirmed,
+    all_criteria_tokens,
+    criteria_to_confirm,
+    give_verdict,
+)
 
 __all__ = [
     "ContentChanged",
+    "CriteriaUnconfirmed",
     "SlotsRefused",
     "TransitionError",
     "add_approval",
     "add_comment",
+    "all_criteria_tokens",
     "apply_policy",
     "assigned_approvals",
     "create_draft",
+    "criteria_to_confirm",
+    "give_verdict",
     "hand_over",
     "hide_comment",
     "involved_people",

@@ -197,13 +197,30 @@
     into.focus();
   });
 
+  // A region that scrolls sideways (a wide table on a phone) can be scrolled with the keyboard.
+  function focusableScroll(scope) {
+    Array.prototype.forEach.call(scope.querySelectorAll(".table-responsive, .chart-scroll"), function (box) {
+      if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) {
+        var caption = box.querySelector("caption, th");
+        box.setAttribute("aria-label", "Scrollable table" + (caption ? ": " + caption.textContent.trim().slice(0, 60) : ""));
+      }
+    });
+  }
+
   function enhance(scope) {
+    focusableScroll(scope);
     Array.prototype.forEach.call(scope.querySelectorAll("textarea[data-limit]"), counterFor);
     var first = scope.querySelector("[data-autofocus] input:not([type=hidden]), [data-autofocus] select, [data-autofocus] textarea");
     if (first) first.focus();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A long list folded to its summary line on a narrow screen (the editor's sections).
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-below]"), function (fold) {
+      if (window.innerWidth < parseInt(fold.getAttribute("data-fold-below"), 10)) fold.open = false;
+    });
     enhance(document);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-guard]"), guard);
   });

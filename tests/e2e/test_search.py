@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,7 +55,9 @@ def test_someone_searches_filters_and_links_a_similar_incident(
     similar = page.locator("#similar")
     expect(similar).to_contain_text("INC-2025-0042")
     expect(similar).not_to_contain_text("INC-2025-0043")
-    similar.get_by_role("button", name="Link INC-2025-0042 as a related incident").click()
+    similar.locator("li", has_text="INC-2025-0042").get_by_role(
+        "button", name=re.compile(r"^Link as related\W+INC-2025-0042$")
+    ).click()
     expect(page.locator(".messages")).to_contain_text("INC-2025-0042 is now a related incident")
     assert list(postmortem.related_incidents.values_list("key", flat=True)) == ["INC-2025-0042"]
     assert Activity.objects.filter(postmortem=postmortem, section="supporting").exists()

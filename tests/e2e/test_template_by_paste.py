@@ -80,7 +80,10 @@ def test_the_whole_template_example_in_fifteen_submissions_or_fewer(
     def count(request):
         if request.method != "POST":
             return
-        if request.headers.get("hx-request") and request.url.endswith("/paste/"):
+        # Live checks as one types (the paste preview, the blameless-language check) are
+        # htmx requests nobody submits.
+        live = request.url.endswith("/paste/") or request.url.endswith("/blameless/")
+        if request.headers.get("hx-request") and live:
             previews.append(request.url)
         else:
             submissions.append(request.url)
