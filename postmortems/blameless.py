@@ -33,6 +33,7 @@ intended are ``postmortems.wording``'s; the rules a new installation starts with
 ``postmortems.blameless_rules``'.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ MAX_OPTIONAL = 3
 MAX_CHOICES = 40
 MAX_WORD = 40
 MAX_STEPS = 200_000  # word comparisons for one text, at most (a 20,000-character text: ~40,000)
+# Findings of one text, at most (then it is checked in part): each is shown with its sentence,
+# and "blame blame blame…" would otherwise be thousands (seconds and megabytes per page).
+MAX_HITS = 200
 
 # The text's words: an @mention (with dots and hyphens), or letters and digits with
 # apostrophes and hyphens inside ("didn't", "Carol's", "on-call", "double-checked"). Each
@@ -332,7 +336,10 @@ class Checker:
                 hits += self._check_sentence(text, start, end)
         except _Budget:
             partial = True
-        return Result(_outermost(hits), partial)
+        hits = _outermost(hits)
+        if len(hits) > MAX_HITS:
+            hits, partial = hits[:MAX_HITS], True
+        return Result(hits, partial)
 
     # --- matching ---
 
@@ -478,6 +485,12 @@ def _outermost(hits):
 def fingerprint(section: str, field: str, phrase: str, sentence: str) -> str:
     """What a mark "intended" is keyed on: the place, the words flagged and their sentence
     (normalised). The same words in another sentence, or a changed sentence, are not covered."""
-    sentence = normal_text(sentence).rstrip(".!?… ")  # its final stop is not what changed
-    key = "\x1f".join([section, field, normal_text(phrase), sentence])
+    key = "\x1f".join([section, field, normal_text(phrase), _sentence_key(sentence)])
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _sentence_key(sentence: str) -> str:
+    """The sentence as a fingerprint holds it, once per sentence: every finding of a long
+    sentence shares it (normalised for each, thousands of findings took seconds)."""
+    return normal_text(sentence).rstrip(".!?… ")  # its final stop is not what changed

@@ -202,10 +202,8 @@
     Array.prototype.forEach.call(scope.querySelectorAll(".table-responsive, .chart-scroll"), function (box) {
       if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
       if (!box.hasAttribute("role")) box.setAttribute("role", "region");
-      if (!box.hasAttribute("aria-label")) {
-        var caption = box.querySelector("caption, th");
-        box.setAttribute("aria-label", "Scrollable table" + (caption ? ": " + caption.textContent.trim().slice(0, 60) : ""));
-      }
+      // A name of its own, never a column's: a field's label must find only its field.
+      if (!box.hasAttribute("aria-label")) box.setAttribute("aria-label", "Table, scrolls sideways");
     });
   }
 

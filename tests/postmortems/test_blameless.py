@@ -184,6 +184,22 @@ def test_the_worst_rules_an_administrator_could_write_stop_at_the_budget():
     assert result.partial
 
 
+def test_fingerprinting_every_finding_of_one_long_sentence_is_not_quadratic():
+    # One 20,000-character sentence with thousands of findings: each finding's fingerprint
+    # must not normalise the whole sentence again (seconds per text, on every page view).
+    sentence = ("blame " * 4000)[: blameless.MAX_TEXT].strip()
+    started = time.process_time()
+    keys = {blameless.fingerprint("why", "f", "blame", sentence) for _ in range(4000)}
+    assert time.process_time() - started < 0.1
+    assert len(keys) == 1
+
+
+def test_a_text_of_thousands_of_findings_is_checked_in_part():
+    # Each finding is shown with its sentence: thousands made a page of megabytes.
+    result = Checker(DEFAULT_RULES, PEOPLE).check(("blame " * 4000)[: blameless.MAX_TEXT])
+    assert len(result.hits) == blameless.MAX_HITS and result.partial
+
+
 def test_a_text_past_the_limit_is_checked_in_part():
     result = Checker(DEFAULT_RULES, PEOPLE).check("x " * blameless.MAX_TEXT + "Bob forgot.")
     assert result.partial and result.hits == []
