@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Pixels an image may have, at most: a 5K screenshot has 15 million. Decoding costs 4 bytes a
@@ -210,3 +211,23 @@ def megabytes(size: int) -> str:
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+class LimitedUpload(FileUploadHandler):
+    """Stops storing an uploaded file once it passes ``limit`` bytes (the rest is skipped, not
+    written to a temporary file: 400 MB went to one before a 2 MB refusal), and remembers that
+    it did. Put first in ``request.upload_handlers``; the next handler holds the file."""
+
+    def __init__(self, request=None, limit=0):
+        super().__init__(request)
+        self.limit = limit
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) holds the file

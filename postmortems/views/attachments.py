@@ -9,7 +9,6 @@ it be opened on its own.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,25 +28,6 @@ FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sa
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Attach a file")
-
-
-class LimitedUpload(FileUploadHandler):
-    """Stops storing an uploaded file once it passes the limit (the rest is skipped, not
-    written to a temporary file), and remembers that it did."""
-
-    def __init__(self, request=None, limit=0):
-        super().__init__(request)
-        self.limit = limit
-        self.too_large = False
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None  # the next handler (memory or temporary file) holds the file
 
 
 def _editor_url(postmortem) -> str:
@@ -90,14 +70,14 @@ def upload(request, key):
             ]
         )
         return _page(request, postmortem, form, status=413)
-    request.upload_handlers.insert(0, LimitedUpload(request, limit))
+    request.upload_handlers.insert(0, uploads.LimitedUpload(request, limit))
     return _upload(request, postmortem)
 
 
 @csrf_protect
 def _upload(request, postmortem):
     form = AttachmentForm(request.POST, request.FILES)
-    limited = next(h for h in request.upload_handlers if isinstance(h, LimitedUpload))
+    limited = next(h for h in request.upload_handlers if isinstance(h, uploads.LimitedUpload))
     if limited.too_large:
         form.is_valid()
         form.errors["file"] = form.error_class(

@@ -6,14 +6,13 @@ import zipfile
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_safe
 
-from postmortems import attachments
+from postmortems import attachments, uploads
 from postmortems.exchange import export, importer
 from postmortems.models import Postmortem
 from postmortems.values import parse_id
@@ -134,24 +133,6 @@ class ImportForm(forms.Form):
 MAX_IMPORT_REQUEST_BYTES = importer.MAX_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 65536
 
 
-class LimitedUpload(FileUploadHandler):
-    """Skips an uploaded file once it passes the import's limit, instead of storing all of
-    it (400 MB went to a temporary file before the 2 MB refusal)."""
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.too_large = False
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > importer.MAX_UPLOAD_BYTES:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None  # the next handler (memory or temporary file) holds the file
-
-
 def _megabytes(size) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
@@ -169,7 +150,9 @@ def import_view(request):
                 "pasted text. Nothing was read: choose a smaller file.",
             )
             return render(request, "postmortems/import.html", {"form": form}, status=413)
-        request.upload_handlers.insert(0, LimitedUpload(request))
+        request.upload_handlers.insert(
+            0, uploads.LimitedUpload(request, limit=importer.MAX_UPLOAD_BYTES)
+        )
     return _import_view(request)
 
 
@@ -177,7 +160,9 @@ def import_view(request):
 def _import_view(request):
     posted = request.method == "POST"
     form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
-    limited = next((h for h in request.upload_handlers if isinstance(h, LimitedUpload)), None)
+    limited = next(
+        (h for h in request.upload_handlers if isinstance(h, uploads.LimitedUpload)), None
+    )
     if request.method == "POST" and limited is not None and limited.too_large:
         form.is_valid()
         form.add_error("file", "The file is over 2 MB; the limit is 2 MB. Nothing of it was read.")
