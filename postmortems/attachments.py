@@ -14,13 +14,11 @@ import zipfile
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from postmortems import permissions, uploads
+from postmortems import editing, permissions, uploads
 from postmortems.activity import DETAIL_LIMIT, log_action
 from postmortems.models import Activity, Attachment, Postmortem
-from postmortems.models.document import new_secret
 from postmortems.values import clipped
 
 logger = logging.getLogger(__name__)
@@ -89,7 +87,7 @@ def _store(postmortem, checked: uploads.CheckedFile, *, by, now) -> Attachment:
     attachment.file.save("attachment", ContentFile(checked.data), save=False)
     try:
         attachment.save()
-        _touch(locked, now)
+        editing.touch(locked, now)
         _log(locked, by, f"attached {attachment.name}", now)
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
@@ -112,7 +110,7 @@ def remove(postmortem, attachment_id: int, *, by, now=None) -> Attachment | None
             "stays with that record. Say in the text if it no longer applies."
         )
     attachment.delete()  # the stored file goes once this commits (models.attachments)
-    _touch(locked, now)
+    editing.touch(locked, now)
     _log(locked, by, f"removed {attachment.name}", now)
     return attachment
 
@@ -131,20 +129,10 @@ def write_to_zip(archive: zipfile.ZipFile, folder: str, attachment: Attachment) 
 
 
 def _lock(postmortem, user) -> Postmortem:
-    locked = (
-        Postmortem.objects.select_for_update().prefetch_related("authors").get(pk=postmortem.pk)
-    )
-    if not permissions.can_edit(user, locked):
-        raise AttachmentRefused(permissions.edit_refusal(user, locked))
-    return locked
-
-
-def _touch(locked, now) -> None:
-    # Signed content changed: signatures on the earlier content go stale, and the related
-    # incidents' commitments are drawn afresh, as for any edit (editing._touch).
-    Postmortem.objects.filter(pk=locked.pk).update(
-        revision=F("revision") + 1, updated_at=now, related_secret=new_secret()
-    )
+    try:
+        return editing.lock(postmortem, user)
+    except editing.EditRefused as refused:
+        raise AttachmentRefused(str(refused)) from None
 
 
 def _log(locked, user, detail, now) -> None:

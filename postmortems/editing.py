@@ -36,7 +36,8 @@ def section_revision(postmortem, slug: str) -> int:
     return int(postmortem.section_revisions.get(slug, {}).get("rev", 0))
 
 
-def _lock(postmortem, user) -> Postmortem:
+def lock(postmortem, user) -> Postmortem:
+    """The document, locked for this change, if this person may edit it (else EditRefused)."""
     locked = (
         Postmortem.objects.select_for_update().prefetch_related("authors").get(pk=postmortem.pk)
     )
@@ -45,7 +46,7 @@ def _lock(postmortem, user) -> Postmortem:
     return locked
 
 
-def _stamp(locked, slug: str, user, now=None) -> None:
+def stamp(locked, slug: str, user, now=None) -> None:
     """Record the section's new revision and who saved it; bump the document's revision.
 
     Every content change also draws a new secret for the related incidents' commitments, so
@@ -70,21 +71,21 @@ def _stamp(locked, slug: str, user, now=None) -> None:
 def save_section(postmortem, slug: str, form, *, by, now=None) -> Postmortem:
     """Save a section form if nobody saved the section since the form was opened (at
     ``now``, by default now)."""
-    locked = _lock(postmortem, by)
+    locked = lock(postmortem, by)
     expected = form.cleaned_data["section_revision"]
     if section_revision(locked, slug) != expected:
         info = locked.section_revisions.get(slug, {})
         raise EditConflict(locked, by=info.get("by", ""), at=info.get("at", ""))
     instance = form.save(commit=False)
     fields = [name for name in form._meta.fields if not _is_many_to_many(instance, name)]
-    instance.save(update_fields=fields)  # and updated_at, with the revisions (_stamp)
+    instance.save(update_fields=fields)  # and updated_at, with the revisions (stamp)
     form.save_m2m()
     if "tags" in form.cleaned_data:
         _save_tags(instance, form.cleaned_data["tags"])
     if "severity" in form.changed_data:
         # Who must sign follows the severity's approval policy.
         apply_policy(instance, by=by)
-    _stamp(locked, slug, by, now)
+    stamp(locked, slug, by, now)
     _log_edit(locked, slug, by, "saved the section", now)
     return instance
 
@@ -100,11 +101,11 @@ def _save_tags(postmortem, names: list[str]) -> None:
 
 @transaction.atomic
 def add_row(postmortem, slug: str, form, *, by):
-    _lock(postmortem, by)
+    lock(postmortem, by)
     row = form.save(commit=False)
     row.postmortem = postmortem
     row.save()
-    _touch(postmortem)
+    touch(postmortem)
     _log_edit(postmortem, slug, by, f"added: {row}")
     return row
 
@@ -112,7 +113,7 @@ def add_row(postmortem, slug: str, form, *, by):
 @transaction.atomic
 def update_row(postmortem, slug: str, form, *, by):
     """Save an edited row unless someone else saved or deleted it since the form was opened."""
-    _lock(postmortem, by)
+    lock(postmortem, by)
     model = type(form.instance)
     # Locked: a status change of the same row (which does not lock the document) waits.
     current = (
@@ -126,26 +127,27 @@ def update_row(postmortem, slug: str, form, *, by):
     row = form.save(commit=False)
     row.revision = current.revision + 1
     row.save()
-    _touch(postmortem)
+    touch(postmortem)
     _log_edit(postmortem, slug, by, f"changed: {row}")
     return row
 
 
 @transaction.atomic
 def delete_row(postmortem, slug: str, row, *, by) -> None:
-    _lock(postmortem, by)
+    lock(postmortem, by)
     deleted, _ = type(row).objects.filter(pk=row.pk, postmortem=postmortem).delete()
     if not deleted:
         return  # someone removed it meanwhile: the row is gone, as asked, and was logged once
-    _touch(postmortem)
+    touch(postmortem)
     _log_edit(postmortem, slug, by, f"removed: {row}")
 
 
-def _touch(postmortem):
-    # Rows carry their own revisions; the document revision still moves so that signatures
-    # on the earlier content become stale.
+def touch(postmortem, now=None):
+    """Content changed outside a section's own fields (rows, files): the document revision
+    moves so that signatures on the earlier content become stale, and the related incidents'
+    commitments are drawn afresh, as for any edit."""
     Postmortem.objects.filter(pk=postmortem.pk).update(
-        revision=F("revision") + 1, updated_at=timezone.now(), related_secret=new_secret()
+        revision=F("revision") + 1, updated_at=now or timezone.now(), related_secret=new_secret()
     )
 
 
@@ -157,7 +159,7 @@ def _log_edit(postmortem, slug, user, detail, now=None):
 @transaction.atomic
 def link_related(postmortem, other, *, by) -> bool:
     """Add ``other`` to the Draft's related incidents; False when it already was one."""
-    locked = _lock(postmortem, by)
+    locked = lock(postmortem, by)
     if other.pk == locked.pk:
         raise EditRefused("A postmortem cannot be related to itself.")
     if locked.related_incidents.filter(pk=other.pk).exists():
@@ -168,7 +170,7 @@ def link_related(postmortem, other, *, by) -> bool:
     locked.related_incidents.add(other)
     # The same bookkeeping as a save of the section: an open Supporting form is now stale
     # (so it cannot drop the link), and signatures on the earlier content go stale too.
-    _stamp(locked, "supporting", by)
+    stamp(locked, "supporting", by)
     # The log is read by everyone who may read this document, and the other one may be
     # restricted: it is not named here (the history's diff names it to those who may see it).
     _log_edit(locked, "supporting", by, "linked a related incident")
@@ -213,7 +215,7 @@ def add_rows(postmortem, slug: str, forms, *, by, revision=None) -> list:
     """
     if not forms:
         return []
-    locked = _lock(postmortem, by)
+    locked = lock(postmortem, by)
     if revision is not None and locked.revision != revision:
         raise EditConflict(locked)
     rows = []
@@ -222,7 +224,7 @@ def add_rows(postmortem, slug: str, forms, *, by, revision=None) -> list:
         row.postmortem = locked
         row.save()
         rows.append(row)
-    _touch(locked)
+    touch(locked)
     meta = type(rows[0])._meta
     noun = meta.verbose_name if len(rows) == 1 else meta.verbose_name_plural
     _log_edit(locked, slug, by, f"added {len(rows)} {noun}")

@@ -21,7 +21,7 @@ from django.db import transaction
 from accounts.models import User
 from postmortems.activity import log_action
 from postmortems.content import ROW_FIELDS, SCALAR_FIELDS, canonical_content
-from postmortems.editing import EditRefused, _lock, _stamp
+from postmortems.editing import EditRefused, lock, stamp
 from postmortems.models import MAX_RELATED, Activity, DocumentVersion, Postmortem, Tag
 from postmortems.sections import BY_SLUG
 from postmortems.workflow.approvals import apply_policy
@@ -52,7 +52,7 @@ def restore_section(postmortem, number, slug: str, *, by, now=None) -> bool:
     section = restorable(slug)
     if section is None:
         raise RestoreRefused("There is no such section.")
-    locked = _lock(postmortem, by)
+    locked = lock(postmortem, by)
     version = DocumentVersion.objects.filter(postmortem=locked, number=number).first()
     if version is None:  # a version of another document is not one of this one's
         raise RestoreRefused(f"There is no version {number} of {locked.key}.")
@@ -61,7 +61,7 @@ def restore_section(postmortem, number, slug: str, *, by, now=None) -> bool:
     if all(wanted[name] == current.get(name) for name in wanted):
         return False
     _write(locked, section, wanted, version, by)
-    _stamp(locked, slug, by, now)
+    stamp(locked, slug, by, now)
     log_action(
         locked,
         by,
