@@ -103,3 +103,21 @@ def moment(value) -> datetime.datetime:
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
         return from_epoch(value)
     return from_iso(value)
+
+
+def dig(value, *keys):
+    """The value at a path of keys in parsed JSON, or None where any step is missing or is not
+    an object: an upload's shape is never trusted."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def words(value) -> str:
+    """A JSON string (or number) as one line of text; anything else (an object, a list, null)
+    as "". Cut well beyond a row's length first, so a huge field costs nothing to fold."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return " ".join(str(value)[: MAX_TEXT * 4].split())
